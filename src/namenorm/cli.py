@@ -1,0 +1,250 @@
+"""The ``namenorm`` command: argument parsing and I/O around the library, nothing more.
+
+Every user error (a bad table, a missing file, an unknown style) is one line on
+stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from namenorm import __version__
+from namenorm.resolver import Resolution, Resolver
+from namenorm.rewrite import Scanner, Stream, decode, encode, positions, splice
+from namenorm.style import check_file, check_stream
+from namenorm.table import TableError
+
+READ_BYTES = 1 << 20
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+
+
+class UsageError(Exception):
+    """A user error to report in one line."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except (TableError, UsageError) as exc:
+        return _fail(str(exc))
+    except BrokenPipeError:
+        # The reader went away (`| head -1`): stop quietly, like cat does.
+        _silence_stdout()
+        return 0
+    except KeyboardInterrupt:
+        return 130
+
+
+def _fail(message: str) -> int:
+    print(f"namenorm: {message}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _silence_stdout() -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--table",
+        "-t",
+        action="append",
+        metavar="T",
+        default=[],
+        help="variant table (YAML); repeat to layer tables, later ones on top "
+        "(default: the bundled table)",
+    )
+    common.add_argument(
+        "--allow-conflicts",
+        action="store_true",
+        help="keep a spelling listed under two entities as ambiguous instead of failing",
+    )
+    common.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="compile the tables afresh instead of reading the cached index",
+    )
+
+    styled = argparse.ArgumentParser(add_help=False)
+    styled.add_argument(
+        "--style",
+        metavar="NAME",
+        help="write another outlet's spelling where the table gives one (e.g. russian-based)",
+    )
+
+    parser = argparse.ArgumentParser(
+        prog="namenorm",
+        description="One person, twenty spellings: resolve names to one ID and one house spelling.",
+    )
+    parser.add_argument("--version", action="version", version=f"namenorm {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    lookup = commands.add_parser(
+        "lookup",
+        parents=[common],
+        help="resolve names, one per line on stdin",
+        description="Resolve one name per line of stdin. Output, one line per input line: "
+        "input TAB id TAB canonical TAB score TAB explanation (empty id: no match).",
+    )
+    lookup.add_argument("--json", action="store_true", help="write JSON lines instead")
+    lookup.set_defaults(run=_lookup)
+
+    filt = commands.add_parser(
+        "filter",
+        parents=[common, styled],
+        help="rewrite names in text from stdin",
+        description="Copy stdin to stdout with every mention in the house spelling; "
+        "everything else byte for byte.",
+    )
+    filt.add_argument(
+        "--to",
+        choices=("canonical", "id"),
+        default="canonical",
+        help="rewrite mentions to the house spelling (default) or the entity id",
+    )
+    filt.add_argument(
+        "--mentions",
+        action="store_true",
+        help="write the mentions found as JSON lines instead of the text",
+    )
+    filt.set_defaults(run=_filter)
+
+    check = commands.add_parser(
+        "check",
+        parents=[common, styled],
+        help="lint files against house style",
+        description="Report every spelling that departs from house style as "
+        "path:line:col: message. Exit 0 clean, 1 findings, 2 error.",
+    )
+    check.add_argument("paths", nargs="+", metavar="PATH", help="files to check; - for stdin")
+    check.add_argument("--fix", action="store_true", help="rewrite the files in place (atomically)")
+    check.add_argument(
+        "--format",
+        choices=("text", "json", "github"),
+        default="text",
+        help="findings as path:line:col text (default), JSON lines, or GitHub Actions annotations",
+    )
+    check.add_argument(
+        "--stdin-filename",
+        metavar="NAME",
+        default="<stdin>",
+        help="the name to report for - (editors pass the buffer's path)",
+    )
+    check.set_defaults(run=_check)
+    return parser
+
+
+def _resolver(args: argparse.Namespace) -> Resolver:
+    return Resolver.from_tables(
+        args.table or None, allow_conflicts=args.allow_conflicts, use_cache=not args.no_cache
+    )
+
+
+def _scanner(resolver: Resolver, args: argparse.Namespace, to: str = "canonical") -> Scanner:
+    try:
+        return resolver.scanner(args.style, "id" if to == "id" else "canonical")
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _lookup(args: argparse.Namespace) -> int:
+    resolver = _resolver(args)
+    out = sys.stdout.buffer
+    interactive = sys.stdin.isatty()
+    for raw in sys.stdin.buffer:
+        name = decode(raw).strip()
+        result = resolver.resolve(name) if name else Resolution(name, None)
+        line = _json_line(result) if args.json else _tsv_line(result)
+        out.write(encode(line))
+        if interactive:
+            out.flush()
+    out.flush()
+    return 0
+
+
+def _tsv_line(result: Resolution) -> str:
+    name = result.query.replace("\t", " ")
+    m = result.match
+    if m is not None:
+        return f"{name}\t{m.id}\t{m.canonical}\t{m.score:.3f}\t{m.explain()}\n"
+    if result.ambiguous:
+        ids = ", ".join(a.id for a in result.ambiguous)
+        return f"{name}\t\t\t0\tambiguous: {ids}\n"
+    return f"{name}\t\t\t0\t\n"
+
+
+def _json_line(result: Resolution) -> str:
+    return json.dumps(result.as_dict(), ensure_ascii=False) + "\n"
+
+
+def _filter(args: argparse.Namespace) -> int:
+    scanner = _scanner(_resolver(args), args, args.to)
+    stream = Stream(scanner)
+    out = sys.stdout.buffer
+    fd = sys.stdin.buffer.fileno()
+    offset = 0
+    while True:
+        data = os.read(fd, READ_BYTES)
+        segments = stream.feed(data) if data else stream.close()
+        for segment in segments:
+            if args.mentions:
+                for line, column, m in positions(segment):
+                    record = {
+                        "line": line,
+                        "column": column,
+                        "offset": offset + m.start,
+                        **m.as_dict(),
+                    }
+                    record["start"], record["end"] = column - 1, column - 1 + len(m.text)
+                    out.write(encode(json.dumps(record, ensure_ascii=False) + "\n"))
+            else:
+                out.write(encode(splice(segment.text, segment.mentions)))
+            offset += len(segment.text)
+        out.flush()
+        if not data:
+            return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    scanner = _scanner(_resolver(args), args)
+    status = 0
+    for name in args.paths:
+        # Fixing stdin writes the fixed text to stdout, so its findings go to stderr.
+        report = sys.stderr if name == "-" and args.fix else sys.stdout
+        try:
+            if name == "-":
+                sink = sys.stdout.buffer if args.fix else None
+                found = list(check_stream(sys.stdin.buffer, scanner, args.stdin_filename, sink))
+            else:
+                found = check_file(Path(name), scanner, fix=args.fix)
+        except OSError as exc:
+            print(f"namenorm: {name}: {exc.strerror or exc}", file=sys.stderr)
+            status = EXIT_ERROR
+            continue
+        for finding in found:
+            report.write(finding.format(args.format) + "\n")
+        if found and status == 0:
+            status = EXIT_FINDINGS
+    sys.stdout.flush()
+    return status
+
+
+def run() -> NoReturn:
+    """Entry point for ``python -m namenorm``."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,127 @@
+"""Folding: the one function that turns any spelling into the tokens keys are made of.
+
+The index is built with :func:`fold` and every query is answered with it, so a
+spelling and its query can only meet if they fold alike. Folding removes what
+carries no identity: compatibility forms (NFKC), case, invisible characters
+(zero-width, bidi controls, soft hyphen), punctuation, Latin/Cyrillic homoglyphs
+smuggled into a word of the other script, and finally the script itself
+(transliteration to lowercase ASCII).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import icu
+
+from namenorm.translit import is_cyrillic, scheme_for, to_latin
+
+INVISIBLES = frozenset(
+    "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e"
+    "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+    "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\u206a\u206b\u206c\u206d\u206e\u206f"
+    "\u3164\ufeff\uffa0" + "".join(chr(c) for c in range(0xFE00, 0xFE10))
+)
+"""Characters that render as nothing (or nearly) and so can hide inside a name."""
+
+_INVISIBLE_RE = re.compile("[" + re.escape("".join(sorted(INVISIBLES))) + "]")
+_APOSTROPHE_RE = re.compile(r"(?<=[^\W\d_])['’ʼʻ`´ʹ](?=[^\W\d_])")
+_LOOSE_MARKS_RE = re.compile("[\u0300-\u036f]")
+_SPLIT_RE = re.compile(r"[\W_]+")
+
+
+def strip_invisibles(text: str) -> str:
+    """Remove the characters in :data:`INVISIBLES`."""
+    return _INVISIBLE_RE.sub("", text)
+
+
+def has_invisibles(text: str) -> bool:
+    """True when ``text`` holds a character from :data:`INVISIBLES`."""
+    return _INVISIBLE_RE.search(text) is not None
+
+
+def is_latin(char: str) -> bool:
+    """True for Latin letters (ASCII and the Latin extensions)."""
+    return char.isalpha() and (char < "\u0250" or "\u1e00" <= char <= "\u1eff")
+
+
+@lru_cache(maxsize=1)
+def _confusables() -> tuple[dict[str, str], dict[str, str]]:
+    """Latin<->Cyrillic single-letter homoglyphs, taken from ICU's confusable data.
+
+    A Cyrillic letter whose confusable skeleton is one Latin letter of the same case
+    is a homoglyph of it (а/a, о/o, р/p, с/c, і/i, ј/j...). The reverse map prefers
+    letters of the basic Russian alphabet.
+    """
+    checker = icu.SpoofChecker()
+    cyr_to_lat: dict[str, str] = {}
+    lat_to_cyr: dict[str, str] = {}
+    # The Russian alphabet first, so that it wins where several letters look alike.
+    for code in (*range(0x0410, 0x0450), *range(0x0400, 0x0410), *range(0x0450, 0x0530)):
+        char = chr(code)
+        if not char.isalpha():
+            continue
+        skeleton = checker.getSkeleton(0, char)
+        same_case = skeleton.isupper() == char.isupper()
+        if len(skeleton) == 1 and skeleton.isascii() and skeleton.isalpha() and same_case:
+            cyr_to_lat.setdefault(char, skeleton)
+            lat_to_cyr.setdefault(skeleton, char)
+    return cyr_to_lat, lat_to_cyr
+
+
+def unmix(word: str) -> str:
+    """Fold homoglyphs in a word that mixes Latin and Cyrillic into its main script.
+
+    "Lukаshenko" with a Cyrillic "а" becomes all-Latin; "Лукашeнко" with a Latin "e"
+    all-Cyrillic. Letters without a homoglyph are left alone; a word that stays
+    mixed is still transliterated letter by letter later, so no key is ever mixed.
+    """
+    latin = cyrillic = 0
+    for char in word:
+        if is_cyrillic(char):
+            cyrillic += 1
+        elif is_latin(char):
+            latin += 1
+    if not latin or not cyrillic:
+        return word
+    cyr_to_lat, lat_to_cyr = _confusables()
+    if latin >= cyrillic:
+        return "".join(cyr_to_lat.get(c, c) for c in word)
+    return "".join(lat_to_cyr.get(c, c) if c.isascii() else c for c in word)
+
+
+def clean(text: str) -> str:
+    """NFKC, invisibles removed, casefolded: the text folding starts from."""
+    return unicodedata.normalize("NFKC", strip_invisibles(text)).casefold()
+
+
+def fold(name: str, lang: str | None = None) -> tuple[str, ...]:
+    """Fold a spelling to lowercase ASCII tokens, in their written order.
+
+    ``fold("LUKASHENKA, Alyaksandr") == ("lukashenka", "alyaksandr")``;
+    ``fold("Лукашэнка") == ("lukashenka",)``. Cyrillic is romanised with one scheme
+    for the whole name: the one ``lang`` names, else the one its letters reveal.
+    """
+    text = _APOSTROPHE_RE.sub("", clean(name))
+    words = [unmix(w) if not w.isascii() else w for w in _SPLIT_RE.split(text) if w]
+    scheme = None if text.isascii() else scheme_for(" ".join(words), lang)
+    tokens: list[str] = []
+    for word in words:
+        tokens.extend(fold_word(word, scheme))
+    return tuple(tokens)
+
+
+@lru_cache(maxsize=1 << 18)
+def fold_word(word: str, scheme: str | None = None) -> tuple[str, ...]:
+    """Fold one cleaned word; usually one token, more when romanisation splits it."""
+    if word.isascii():
+        return (word,)
+    latin = to_latin(_LOOSE_MARKS_RE.sub("", word), scheme)
+    return tuple(t for t in _SPLIT_RE.split(latin.lower()) if t)
+
+
+def key(tokens: tuple[str, ...] | list[str]) -> str:
+    """The order-free key of a folded name: its tokens sorted and space-joined."""
+    return " ".join(sorted(tokens))

@@ -1,0 +1,149 @@
+"""Keys and surface forms: what an entity can be found by, in a lookup and in text.
+
+From each entity this module derives two things, both from the same spellings:
+*keys* (folded, order-free strings a lookup meets exactly) and *forms* (the
+spellings as they would be written in running text, which the text scanner looks
+for). Persons also get derived short forms from their full names: the surname alone
+("Lukashenka") and initial plus surname ("A. Lukashenka").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+
+from namenorm.fold import fold, key
+from namenorm.table import Entity, Spelling
+
+LISTED = "listed"
+"""A spelling the table lists (the canonical one included)."""
+SHORT = "short"
+"""A short form the table lists explicitly."""
+INITIALS = "initials"
+"""Derived: initial(s) of the given name(s) plus the surname."""
+SURNAME = "surname"
+"""Derived: the surname alone."""
+
+RULES = (LISTED, SHORT, INITIALS, SURNAME)
+"""Every way an entity is reached by an exact key, strongest first."""
+
+
+@dataclass(frozen=True)
+class NameStructure:
+    """Words that shape a personal name: particles joined to a surname, patronymic endings."""
+
+    particles: frozenset[str]
+    patronymic_endings: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def structure() -> NameStructure:
+    """Read ``data/name_structure.yaml`` once."""
+    path = resources.files("namenorm") / "data" / "name_structure.yaml"
+    raw = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    return NameStructure(
+        frozenset(str(p) for p in raw["particles"]),
+        tuple(str(e) for e in raw["patronymic_endings"]),
+    )
+
+
+@dataclass(frozen=True)
+class PersonName:
+    """A person's name split into given names (with any patronymic) and surname, as written."""
+
+    given: tuple[str, ...]
+    surname: str
+
+    def initials(self) -> str:
+        """The first given name's initial with a full stop, e.g. "A."."""
+        return f"{self.given[0][0].upper()}." if self.given else ""
+
+
+def _is_patronymic(word: str) -> bool:
+    folded = "".join(fold(word))
+    return any(folded.endswith(end) for end in structure().patronymic_endings)
+
+
+def split_person(text: str) -> PersonName | None:
+    """Split a person's full name into given names and surname; None for one word.
+
+    "LUKASHENKA, Alyaksandr" puts the surname first; so does the official Slavic order
+    "Лукашенко Александр Григорьевич", recognised by a closing patronymic when the
+    second word is not one ("Mikalai Viktaravich Statkevich" is in natural order).
+    Particles ("von der", "al") stay with the surname.
+    """
+    if "," in text:
+        head, _, tail = text.partition(",")
+        surname_words, given = head.split(), tail.split()
+        if not surname_words or not given:
+            return None
+        return PersonName(tuple(given), _natural_case(" ".join(surname_words)))
+    words = text.split()
+    if len(words) < 2:
+        return None
+    if len(words) >= 3 and _is_patronymic(words[-1]) and not _is_patronymic(words[1]):
+        return PersonName(tuple(words[1:]), words[0])
+    particles = structure().particles
+    cut = len(words) - 1
+    while cut > 1 and words[cut - 1].casefold() in particles:
+        cut -= 1
+    return PersonName(tuple(words[:cut]), " ".join(words[cut:]))
+
+
+def _natural_case(word: str) -> str:
+    """ "AL-ZOMOR" -> "Al-Zomor": list-style capitals back to the case of running text."""
+    if word.isupper() and len(word) > 1:
+        return re.sub(r"[^\W\d_]+", lambda m: m.group(0).capitalize(), word)
+    return word
+
+
+def natural_order(text: str) -> str:
+    """ "LUKASHENKA, Alyaksandr" -> "Alyaksandr Lukashenka": how running text writes it."""
+    if "," not in text:
+        return text
+    person = split_person(text)
+    if person is None:
+        return text.replace(",", " ").strip()
+    return " ".join((*person.given, person.surname))
+
+
+@dataclass(frozen=True)
+class Form:
+    """One way an entity is written: a listed spelling or a form derived from one."""
+
+    text: str
+    rule: str
+    source: str
+    """The listed spelling it comes from (itself, for listed spellings)."""
+    lang: str | None = None
+
+
+def forms(entity: Entity) -> Iterator[Form]:
+    """Every form of an entity, listed ones first; derived ones only for persons."""
+    spellings: tuple[Spelling, ...] = entity.spellings
+    for spelling in spellings:
+        yield Form(spelling.text, LISTED, spelling.text, spelling.lang)
+    for short in entity.short:
+        yield Form(short, SHORT, short)
+    if entity.type != "person":
+        return
+    for spelling in spellings:
+        person = split_person(spelling.text)
+        if person is None:
+            continue
+        lang = spelling.lang
+        yield Form(f"{person.initials()} {person.surname}", INITIALS, spelling.text, lang)
+        if len(person.given) > 1 and not _is_patronymic(person.given[0]):
+            letters = " ".join(f"{g[0].upper()}." for g in person.given)
+            yield Form(f"{letters} {person.surname}", INITIALS, spelling.text, lang)
+        yield Form(person.surname, SURNAME, spelling.text, lang)
+
+
+def form_key(text: str, lang: str | None = None) -> str:
+    """The lookup key of a form or a query: its folded tokens, order-free."""
+    return key(fold(text, lang))

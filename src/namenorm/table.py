@@ -1,0 +1,368 @@
+"""Variant tables: load, validate and merge the YAML files that name the entities.
+
+A table is data written by people, so every problem is reported as one line that
+names the file, the line and the entity, and nothing is ever guessed: a value that
+YAML would quietly turn into a boolean or a number is refused, and so is one
+spelling listed under two entities (unless the caller allows such conflicts, in
+which case the spelling is kept as ambiguous and never resolved to either).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from namenorm.fold import fold
+from namenorm.fold import key as fold_key
+
+ENTITY_TYPES = ("person", "place", "org", "other")
+"""The kinds of entity a table may hold; only persons get derived short forms."""
+
+MAX_TABLE_BYTES = int(os.environ.get("NAMENORM_MAX_TABLE_MB", "256")) * 1024 * 1024
+"""Tables larger than this are refused before parsing (override: NAMENORM_MAX_TABLE_MB)."""
+
+MAX_NAME_CHARS = 300
+"""A spelling longer than this is a mistake in the table, not a name."""
+
+_ID_RE = re.compile(r"^[^\s]+$")
+_LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+_TOP_KEYS = frozenset({"version", "entities"})
+_ENTITY_KEYS = frozenset({"id", "type", "canonical", "names", "styles", "short"})
+_NAME_KEYS = frozenset({"name", "lang"})
+_STR_TAG = "tag:yaml.org,2002:str"
+_TAG_WORDS = {
+    "tag:yaml.org,2002:bool": "a boolean",
+    "tag:yaml.org,2002:int": "a number",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:null": "empty",
+    "tag:yaml.org,2002:timestamp": "a date",
+}
+
+
+class TableError(ValueError):
+    """A table that cannot be used; the message is one line naming file, line and entry."""
+
+
+@dataclass(frozen=True, slots=True)
+class Spelling:
+    """One listed spelling of an entity, with where it was written."""
+
+    text: str
+    lang: str | None
+    line: int
+    path: str
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One person, place or organisation and every spelling the tables list for it."""
+
+    id: str
+    type: str
+    canonical: str
+    spellings: tuple[Spelling, ...]
+    """The canonical spelling first, then the other listed names."""
+    styles: Mapping[str, str] = field(default_factory=dict)
+    short: tuple[str, ...] = ()
+    """Explicit short forms (e.g. a surname used alone), beyond the derived ones."""
+    path: str = ""
+    line: int = 0
+
+    def spelling_for(self, style: str | None) -> str:
+        """The house spelling, or the given style's spelling when the entity has one."""
+        if style is not None:
+            return self.styles.get(style, self.canonical)
+        return self.canonical
+
+
+@dataclass(frozen=True)
+class Table:
+    """Entities merged from one or more table files, validated and conflict-checked."""
+
+    entities: tuple[Entity, ...]
+    paths: tuple[str, ...]
+    digest: str
+    """Hash of the files' bytes and the options: the key of the compiled-index cache."""
+    ambiguous: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Folded spellings listed under several entities (only with allow_conflicts)."""
+
+    def styles(self) -> set[str]:
+        """Every style name some entity defines."""
+        return {name for e in self.entities for name in e.styles}
+
+
+def bundled_table_path() -> Path:
+    """The default table: shipped inside the package, or at the top of a source checkout."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "variants.yaml"
+    if packaged.is_file():
+        return packaged
+    return here.parent.parent / "variants.yaml"
+
+
+def load_tables(
+    paths: Sequence[str | os.PathLike[str]] | None = None, *, allow_conflicts: bool = False
+) -> Table:
+    """Load, validate and merge tables; later files extend or override earlier ones.
+
+    An id seen again in a later file is the same entity: its canonical spelling, type
+    and styles are replaced when given, and its names are added. With no paths, the
+    bundled table is used.
+    """
+    files = [Path(p) for p in paths] if paths else [bundled_table_path()]
+    hasher = hashlib.sha256(f"namenorm-table-v1 conflicts={allow_conflicts}".encode())
+    merged: dict[str, Entity] = {}
+    for path in files:
+        data = _read_bytes(path)
+        hasher.update(len(data).to_bytes(8, "little"))
+        hasher.update(data)
+        for entity in _parse(data, str(path)):
+            previous = merged.get(entity.id)
+            merged[entity.id] = entity if previous is None else _extend(previous, entity)
+    entities = tuple(e if e.type else dataclasses.replace(e, type="other") for e in merged.values())
+    ambiguous = _check_conflicts(entities, allow_conflicts)
+    return Table(entities, tuple(str(p) for p in files), hasher.hexdigest(), ambiguous)
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > MAX_TABLE_BYTES:
+            raise TableError(
+                f"{path}: table is {size // (1024 * 1024)} MiB, over the "
+                f"{MAX_TABLE_BYTES // (1024 * 1024)} MiB limit (NAMENORM_MAX_TABLE_MB raises it)"
+            )
+        return path.read_bytes()
+    except TableError:
+        raise
+    except IsADirectoryError:
+        raise TableError(f"{path}: is a directory, not a table file") from None
+    except FileNotFoundError:
+        raise TableError(f"{path}: no such table file") from None
+    except OSError as exc:
+        raise TableError(f"{path}: cannot read table: {exc.strerror or exc}") from None
+
+
+def _extend(old: Entity, new: Entity) -> Entity:
+    # The new canonical goes first; the old canonical stays as a listed name.
+    spellings = _dedupe((new.spellings[0], *old.spellings, *new.spellings[1:]))
+    return Entity(
+        id=old.id,
+        type=new.type or old.type,
+        canonical=new.canonical,
+        spellings=spellings,
+        styles={**old.styles, **new.styles},
+        short=tuple(dict.fromkeys((*old.short, *new.short))),
+        path=new.path,
+        line=new.line,
+    )
+
+
+def _dedupe(spellings: Iterable[Spelling]) -> tuple[Spelling, ...]:
+    out: dict[str, Spelling] = {}
+    for s in spellings:
+        out.setdefault(s.text, s)
+    return tuple(out.values())
+
+
+class _Loader(yaml.CSafeLoader):
+    """PyYAML's C loader, used only to compose nodes (we construct and validate ourselves)."""
+
+
+def _parse(data: bytes, path: str) -> list[Entity]:
+    try:
+        loader = _Loader(data)
+        try:
+            root = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{path}:{mark.line + 1}" if mark else path
+        problem = exc.problem or exc.context or "malformed YAML"
+        raise TableError(f"{where}: malformed YAML: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise TableError(f"{path}: malformed YAML: {exc}") from None
+    except UnicodeDecodeError:
+        raise TableError(f"{path}: not valid UTF-8") from None
+    if root is None:
+        raise TableError(f"{path}: empty table (expected 'entities:')")
+    return _Walker(path).table(root)
+
+
+class _Walker:
+    """Turns composed YAML nodes into entities, checking every value on the way."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.seen_nodes: set[int] = set()
+        self.ids: dict[str, int] = {}
+
+    def fail(self, node: yaml.Node, message: str, entity: str | None = None) -> TableError:
+        who = f" entity '{entity}':" if entity else ""
+        return TableError(f"{self.path}:{node.start_mark.line + 1}:{who} {message}")
+
+    def visit(self, node: yaml.Node, entity: str | None = None) -> None:
+        # A node reached twice was reached through an alias: refuse before anything
+        # expands it (an alias bomb is small on disk and huge once walked).
+        if id(node) in self.seen_nodes:
+            raise self.fail(node, "YAML aliases (*name) are not allowed in tables", entity)
+        self.seen_nodes.add(id(node))
+
+    def mapping(
+        self, node: yaml.Node, what: str, allowed: frozenset[str], entity: str | None = None
+    ) -> dict[str, yaml.Node]:
+        self.visit(node, entity)
+        if not isinstance(node, yaml.MappingNode):
+            raise self.fail(node, f"{what} must be a mapping", entity)
+        out: dict[str, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            key = self.string(key_node, f"a key in {what}", entity)
+            if key not in allowed:
+                keys = ", ".join(sorted(allowed))
+                raise self.fail(key_node, f"unknown key '{key}' in {what} (known: {keys})", entity)
+            if key in out:
+                raise self.fail(key_node, f"key '{key}' given twice in {what}", entity)
+            out[key] = value_node
+        return out
+
+    def sequence(self, node: yaml.Node, what: str, entity: str | None) -> list[yaml.Node]:
+        self.visit(node, entity)
+        if not isinstance(node, yaml.SequenceNode):
+            raise self.fail(node, f"{what} must be a list", entity)
+        return list(node.value)
+
+    def string(self, node: yaml.Node, what: str, entity: str | None) -> str:
+        self.visit(node, entity)
+        if not isinstance(node, yaml.ScalarNode):
+            raise self.fail(node, f"{what} must be a string", entity)
+        if node.tag != _STR_TAG:
+            kind = _TAG_WORDS.get(node.tag, f"tagged {node.tag}")
+            raise self.fail(
+                node,
+                f"{what} must be a string, but YAML reads {node.value!r} as {kind}: "
+                f'quote it ("{node.value}")',
+                entity,
+            )
+        value = str(node.value)
+        if not value.strip():
+            raise self.fail(node, f"{what} is empty", entity)
+        if len(value) > MAX_NAME_CHARS:
+            raise self.fail(node, f"{what} is longer than {MAX_NAME_CHARS} characters", entity)
+        if any(c in value for c in "\t\n\r\x00"):
+            raise self.fail(node, f"{what} contains a tab, newline or NUL", entity)
+        return value.strip()
+
+    def table(self, root: yaml.Node) -> list[Entity]:
+        top = self.mapping(root, "the table", _TOP_KEYS)
+        if "version" in top:
+            version = top["version"]
+            if not (isinstance(version, yaml.ScalarNode) and version.value == "1"):
+                raise self.fail(version, "unsupported table version (this namenorm reads 1)")
+        if "entities" not in top:
+            raise self.fail(root, "the table has no 'entities:' list")
+        return [self.entity(node) for node in self.sequence(top["entities"], "entities", None)]
+
+    def entity(self, node: yaml.Node) -> Entity:
+        fields = self.mapping(node, "an entity", _ENTITY_KEYS)
+        if "id" not in fields:
+            raise self.fail(node, "entity has no 'id'")
+        ident = self.string(fields["id"], "id", None)
+        if not _ID_RE.match(ident):
+            raise self.fail(fields["id"], f"id {ident!r} contains whitespace", None)
+        if ident in self.ids:
+            raise self.fail(fields["id"], f"duplicate id (first at line {self.ids[ident]})", ident)
+        self.ids[ident] = node.start_mark.line + 1
+        if "canonical" not in fields:
+            raise self.fail(node, "no 'canonical' spelling", ident)
+        canonical_node = fields["canonical"]
+        canonical = self.string(canonical_node, "canonical", ident)
+        kind = ""  # not given: a later file may extend an entity without restating it
+        if "type" in fields:
+            kind = self.string(fields["type"], "type", ident)
+            if kind not in ENTITY_TYPES:
+                raise self.fail(
+                    fields["type"], f"type '{kind}' is not one of {', '.join(ENTITY_TYPES)}", ident
+                )
+        spellings = [Spelling(canonical, None, canonical_node.start_mark.line + 1, self.path)]
+        if "names" in fields:
+            for i, item in enumerate(self.sequence(fields["names"], "names", ident)):
+                spellings.append(self.name(item, f"names[{i}]", ident))
+        styles: dict[str, str] = {}
+        if "styles" in fields:
+            for style, value in self.mapping(fields["styles"], "styles", _AnyKey(), ident).items():
+                styles[style] = self.string(value, f"styles.{style}", ident)
+        short: list[str] = []
+        if "short" in fields:
+            for i, item in enumerate(self.sequence(fields["short"], "short", ident)):
+                short.append(self.string(item, f"short[{i}]", ident))
+        line = node.start_mark.line + 1
+        return Entity(
+            ident, kind, canonical, _dedupe(spellings), styles, tuple(short), self.path, line
+        )
+
+    def name(self, node: yaml.Node, what: str, entity: str) -> Spelling:
+        line = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            fields = self.mapping(node, what, _NAME_KEYS, entity)
+            if "name" not in fields:
+                raise self.fail(node, f"{what} has no 'name'", entity)
+            text = self.string(fields["name"], f"{what}.name", entity)
+            lang = None
+            if "lang" in fields:
+                lang = self.string(fields["lang"], f"{what}.lang", entity)
+                if not _LANG_RE.match(lang):
+                    raise self.fail(
+                        fields["lang"],
+                        f"{what}.lang {lang!r} is not a language code (ISO 639, e.g. be, ru, uk)",
+                        entity,
+                    )
+            return Spelling(text, lang, line, self.path)
+        return Spelling(self.string(node, what, entity), None, line, self.path)
+
+
+class _AnyKey(frozenset[str]):
+    """Accepts every key: style names are the user's to choose."""
+
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+def _check_conflicts(entities: Sequence[Entity], allow: bool) -> dict[str, tuple[str, ...]]:
+    """Find spellings that fold to the same key under different entities."""
+    owner: dict[str, tuple[Entity, Spelling]] = {}
+    clashes: dict[str, list[str]] = {}
+    for entity in entities:
+        for spelling in entity.spellings:
+            tokens = fold(spelling.text, spelling.lang)
+            if not tokens:
+                raise TableError(
+                    f"{spelling.path}:{spelling.line}: entity '{entity.id}': spelling "
+                    f"{spelling.text!r} has no letters or digits"
+                )
+            key = fold_key(tokens)
+            first = owner.get(key)
+            if first is None:
+                owner[key] = (entity, spelling)
+                continue
+            other, other_spelling = first
+            if other.id == entity.id:
+                continue
+            if not allow:
+                raise TableError(
+                    f"{spelling.path}:{spelling.line}: entity '{entity.id}': spelling "
+                    f"{spelling.text!r} conflicts with {other_spelling.text!r} of entity "
+                    f"'{other.id}' ({other_spelling.path}:{other_spelling.line}); "
+                    "remove one, or pass --allow-conflicts to keep it as ambiguous"
+                )
+            ids = clashes.setdefault(key, [other.id])
+            if entity.id not in ids:
+                ids.append(entity.id)
+    return {key: tuple(ids) for key, ids in clashes.items()}

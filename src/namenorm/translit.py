@@ -1,0 +1,135 @@
+"""Transliteration of one word to Latin: per-language ICU schemes kept as data files.
+
+Cyrillic is romanised with the scheme of the language its letters reveal (і or ў:
+Belarusian; ї, є or ґ: Ukrainian; otherwise Russian), because one scheme for all
+three would make Лукашэнка and Лукашенко disagree with the press spellings that an
+exact key has to meet. Other scripts go through ICU's ``Any-Latin``. The schemes are
+data (``data/translit/*.yaml``: rules plus the samples that test them).
+
+ICU transliterators are not thread-safe and are slow to build, so each thread
+compiles its own once. ICU is super-linear on very long strings, so callers pass
+words, not documents.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import icu
+import yaml
+
+from namenorm.asciifold import ascii_fold
+
+DEFAULT_SCHEME = "ru"
+"""The scheme for Cyrillic words that reveal no language of their own."""
+
+GENERIC_RULES = "::Any-Latin; ::Latin-ASCII;"
+"""ICU's own transform for every script without a scheme of ours."""
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """A transliteration scheme: ICU rules with the samples that document and test them."""
+
+    id: str
+    name: str
+    reveals: str
+    rules: str
+    samples: tuple[tuple[str, str], ...]
+
+
+@lru_cache(maxsize=1)
+def schemes() -> dict[str, Scheme]:
+    """Every scheme shipped in ``data/translit``, by id."""
+    folder = resources.files("namenorm") / "data" / "translit"
+    out: dict[str, Scheme] = {}
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+        if not entry.name.endswith(".yaml"):
+            continue
+        raw = yaml.load(entry.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+        samples = tuple((str(a), str(b)) for a, b in raw.get("samples") or ())
+        scheme = Scheme(
+            str(raw["id"]),
+            str(raw["name"]),
+            str(raw.get("reveals") or ""),
+            str(raw["rules"]),
+            samples,
+        )
+        out[scheme.id] = scheme
+    return out
+
+
+@lru_cache(maxsize=1)
+def _reveals() -> tuple[tuple[str, frozenset[str]], ...]:
+    """(scheme id, revealing letters), the scheme with the rarer letters first.
+
+    Ukrainian's ї/є/ґ outrank Belarusian's і/ў: і is shared by both languages.
+    """
+    found = [(s.id, frozenset(s.reveals)) for s in schemes().values() if s.reveals]
+    return tuple(sorted(found, key=lambda pair: (pair[0] != "uk", pair[0])))
+
+
+_SHARED_I = "\u0456"  # і, shared by Belarusian and Ukrainian
+_NOT_BELARUSIAN = frozenset("ищ")
+"""Letters Belarusian lacks: with і they reveal Ukrainian (Вінниця, Запоріжжя)."""
+
+
+_local = threading.local()
+
+
+def transliterator(scheme_id: str) -> icu.Transliterator:
+    """This thread's compiled transliterator for a scheme id (or "any" for Any-Latin)."""
+    cache: dict[str, icu.Transliterator] | None = getattr(_local, "cache", None)
+    if cache is None:
+        cache = _local.cache = {}
+    compiled = cache.get(scheme_id)
+    if compiled is None:
+        rules = GENERIC_RULES if scheme_id == "any" else schemes()[scheme_id].rules
+        compiled = icu.Transliterator.createFromRules(
+            f"namenorm-{scheme_id}", rules, icu.UTransDirection.FORWARD
+        )
+        cache[scheme_id] = compiled
+    return compiled
+
+
+def is_cyrillic(char: str) -> bool:
+    """True for letters of the Cyrillic blocks (incl. the supplement)."""
+    return "\u0400" <= char <= "\u052f"
+
+
+def scheme_for(text: str, lang: str | None = None) -> str:
+    """Which scheme romanises this (casefolded) name: its language tag, else its letters.
+
+    Decided for a whole name, not word by word: in Юлія Тимошенко only the first
+    word shows that the name is Ukrainian.
+    """
+    if not any(is_cyrillic(c) for c in text):
+        return "any"
+    known = schemes()
+    if lang in known:
+        return lang
+    letters = set(text)
+    for scheme, reveals in _reveals():
+        if letters & reveals:
+            if scheme != "uk" and _SHARED_I in letters and letters & _NOT_BELARUSIAN:
+                return "uk" if "uk" in known else scheme
+            return scheme
+    return DEFAULT_SCHEME if DEFAULT_SCHEME in known else "any"
+
+
+def to_latin(word: str, scheme: str | None = None) -> str:
+    """Romanise one casefolded word to ASCII with a scheme (default: the word's own)."""
+    if word.isascii():
+        return word
+    if scheme is None or (scheme != "any" and not any(is_cyrillic(c) for c in word)):
+        scheme = scheme_for(word)
+    out: str = transliterator(scheme).transliterate(word)
+    if scheme != "any" and not out.isascii():
+        # Letters outside the scheme (a stray Latin-with-diacritic, say).
+        out = transliterator("any").transliterate(out)
+    if not out.isascii():
+        out = ascii_fold(out)
+    return out
