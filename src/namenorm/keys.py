@@ -23,7 +23,7 @@ from namenorm.table import Entity, Spelling
 LISTED = "listed"
 """A spelling the table lists (the canonical one included)."""
 SHORT = "short"
-"""A short form the table lists explicitly."""
+"""A short form the table lists explicitly: house-approved, resolved, left as written."""
 INITIALS = "initials"
 """Derived: initial(s) of the given name(s) plus the surname."""
 SURNAME = "surname"

@@ -108,7 +108,10 @@ class Mention:
     def explain(self) -> str:
         """Which listed spelling, by which rule, and why it is or is not rewritten."""
         if self.ambiguous:
-            return f"{self.rule} form shared by {', '.join(self.ambiguous)}: ambiguous, kept"
+            shared = f"{self.rule} form shared by {', '.join(self.ambiguous)}: ambiguous"
+            if self.replacement is None:
+                return f"{shared}, left as written"
+            return f"{shared}, all written {self.replacement!r}"
         how = (
             f"{self.rule} of {self.spelling!r}"
             if self.rule != LISTED
@@ -239,19 +242,16 @@ class Scanner:
             return None  # part of a longer name we do not know: "Michel Barnier"
         entities = list(dict.fromkeys(h.entity for h in hits))
         if len(entities) > 1:
+            # Never guess the entity; but when every candidate is written the same way
+            # (two Lukashenkas, one house surname), the spelling is no guess.
             ids = tuple(self.index.ids[i] for i in entities)
-            return Mention(
-                s,
-                e,
-                found,
-                None,
-                None,
-                None,
-                strongest,
-                hits[0].spelling,
-                ambiguous=ids,
-                note="ambiguous",
-            )
+            first = {h.entity: h for h in reversed(hits)}
+            rewrites = {self._replacement(first[i], found) for i in entities}
+            replacement, note = rewrites.pop() if len(rewrites) == 1 else (None, None)
+            if self.to == "id":
+                replacement = None
+            return Mention(s, e, found, None, None, replacement, strongest, hits[0].spelling,
+                           ambiguous=ids, note=note)
         hit = hits[0]
         replacement, note = self._replacement(hit, found)
         return Mention(
@@ -302,11 +302,13 @@ class Scanner:
     def _replacement(self, hit: Hit, found: str) -> tuple[str | None, str | None]:
         if self.to == "id":
             return self.index.ids[hit.entity], None
+        if hit.rule == SHORT:
+            return found, None  # a house-approved short form ("UK", "USSR"): keep it
         target = self._target(hit.entity, hit.rule)
         if script_of(found) != script_of(target):
             return None, f"{script_of(found)} script, house spelling is {script_of(target)}"
-        if found.isupper() and not target.isupper():
-            target = target.upper()
+        if found.isupper() and not hit.form.isupper() and not target.isupper():
+            target = target.upper()  # the writer capitalised it; a listed acronym is not that
         return target, None
 
     def _target(self, entity: int, rule: str) -> str:
@@ -315,7 +317,7 @@ class Scanner:
             return cached
         spelling = self.index.spelling(entity, self.style)
         target = spelling
-        if rule in (SURNAME, INITIALS) or (rule == SHORT and self.index.types[entity] == "person"):
+        if rule in (SURNAME, INITIALS):
             person = split_person(spelling)
             if person is not None:
                 target = (
