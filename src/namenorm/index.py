@@ -97,6 +97,9 @@ class Index:
                 text = natural_order(form.text)
                 hit = Hit(number, form.rule, form.source, text)
                 _add(keys, form_key(form.text, form.lang), hit)
+                if form.lang is not None:
+                    # A query carries no language tag: meet it with the scheme its letters show.
+                    _add(keys, form_key(form.text), hit)
                 _add(texts, text.lower(), hit)
         rank = {rule: i for i, rule in enumerate(RULES)}
         pattern_texts = [t for t in texts if t.strip()]

@@ -204,6 +204,7 @@ class _Walker:
         self.path = path
         self.seen_nodes: set[int] = set()
         self.ids: dict[str, int] = {}
+        self.entity_line = 0
 
     def fail(self, node: yaml.Node, message: str, entity: str | None = None) -> TableError:
         who = f" entity '{entity}':" if entity else ""
@@ -213,7 +214,11 @@ class _Walker:
         # A node reached twice was reached through an alias: refuse before anything
         # expands it (an alias bomb is small on disk and huge once walked).
         if id(node) in self.seen_nodes:
-            raise self.fail(node, "YAML aliases (*name) are not allowed in tables", entity)
+            # The node's own mark is the anchor's; name the entity that uses the alias.
+            line = self.entity_line or node.start_mark.line + 1
+            who = f" entity '{entity}':" if entity else ""
+            raise TableError(
+                f"{self.path}:{line}:{who} YAML aliases (*name) are not allowed in tables")
         self.seen_nodes.add(id(node))
 
     def mapping(
@@ -271,6 +276,7 @@ class _Walker:
         return [self.entity(node) for node in self.sequence(top["entities"], "entities", None)]
 
     def entity(self, node: yaml.Node) -> Entity:
+        self.entity_line = node.start_mark.line + 1
         fields = self.mapping(node, "an entity", _ENTITY_KEYS)
         if "id" not in fields:
             raise self.fail(node, "entity has no 'id'")

@@ -1,0 +1,59 @@
+"""Shared fixtures: the test tables, an isolated index cache, and the real command."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+
+from namenorm.resolver import Resolver
+
+HERE = Path(__file__).parent
+TINY = HERE / "data" / "tiny.yaml"
+
+
+@pytest.fixture(scope="session")
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("NAMENORM_CACHE_DIR", str(cache_dir))
+    yield
+
+
+@pytest.fixture(scope="session")
+def tiny() -> Resolver:
+    return Resolver.from_tables([TINY], use_cache=False)
+
+
+@pytest.fixture(scope="session")
+def bundled() -> Resolver:
+    return Resolver.from_tables(use_cache=False)
+
+
+def command() -> list[str]:
+    """The installed console script, else the module: the command a user runs."""
+    script = Path(sys.executable).with_name("namenorm")
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("namenorm")
+    return [found] if found else [sys.executable, "-m", "namenorm"]
+
+
+def run(
+    args: Sequence[str], stdin: bytes = b"", cache: Path | None = None, **kwargs: object
+) -> subprocess.CompletedProcess[bytes]:
+    """Run the real ``namenorm`` command."""
+    env = dict(os.environ)
+    if cache is not None:
+        env["NAMENORM_CACHE_DIR"] = str(cache)
+    return subprocess.run(  # type: ignore[call-overload, no-any-return]
+        [*command(), *args], input=stdin, capture_output=True, env=env, timeout=120, **kwargs
+    )

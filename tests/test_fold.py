@@ -1,0 +1,63 @@
+"""Folding: one function for index and queries; what it removes and what it keeps."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from namenorm.fold import fold, unmix
+
+
+@pytest.mark.parametrize(
+    ("spelling", "tokens"),
+    [
+        ("Lukashenka", ("lukashenka",)),
+        ("LUKASHENKA, Alyaksandr", ("lukashenka", "alyaksandr")),
+        ("Лукашэнка", ("lukashenka",)),
+        ("Ціханоўская", ("tsikhanouskaya",)),
+        ("Тихановская", ("tikhanovskaya",)),
+        ("Łukaszenka", ("lukaszenka",)),
+        ("Cichanoŭskaja", ("cichanouskaja",)),
+        ("Tikhanovskaïa", ("tikhanovskaia",)),
+        ("Rifa'i", ("rifai",)),
+        ("Rifa’i", ("rifai",)),
+        ("Al-Zomor", ("al", "zomor")),
+        ("ＬＵＫＡＳＨＥＮＫＡ", ("lukashenka",)),  # fullwidth: NFKC
+        ("Luka\u00adshenka", ("lukashenka",)),  # soft hyphen
+        ("Luka\u200bshenka\u200e", ("lukashenka",)),  # zero-width space, LRM
+        ("Lukаshenka", ("lukashenka",)),  # Cyrillic а inside a Latin word
+        ("Лукашeнка", ("lukashenka",)),  # Latin e inside a Cyrillic word
+        ("  Minsk  ", ("minsk",)),
+    ],
+)
+def test_fold_examples(spelling: str, tokens: tuple[str, ...]) -> None:
+    assert fold(spelling) == tokens
+
+
+def test_language_tag_chooses_the_scheme() -> None:
+    assert fold("Гомель") == ("gomel",)  # no Belarusian letter: read as Russian
+    assert fold("Гомель", "be") == ("homel",)
+
+
+def test_scheme_is_chosen_per_name_not_per_word() -> None:
+    # Only the first word shows the name is Ukrainian (і with и is not Belarusian).
+    assert fold("Юлія Тимошенко") == ("yuliia", "tymoshenko")
+
+
+def test_unmix_leaves_single_script_words_alone() -> None:
+    assert unmix("Minsk") == "Minsk"
+    assert unmix("Мінск") == "Мінск"
+    assert unmix("Mіnsk") == "Minsk"
+
+
+@given(st.text(max_size=40))
+def test_fold_output_is_ascii_tokens(text: str) -> None:
+    for token in fold(text):
+        assert token.isascii() and token.isalnum() and token == token.lower()
+
+
+@given(st.text(max_size=40))
+def test_fold_is_idempotent(text: str) -> None:
+    once = fold(text)
+    assert fold(" ".join(once)) == once

@@ -1,0 +1,98 @@
+"""Lookup: listed spellings in any script and order, derived short forms, ambiguity."""
+
+from __future__ import annotations
+
+import pytest
+
+from namenorm.keys import split_person
+from namenorm.resolver import Resolver
+from namenorm.table import load_tables
+
+
+@pytest.mark.parametrize(
+    ("query", "entity", "rule"),
+    [
+        ("Alexander Lukashenko", "alyaksandr-lukashenka", "listed"),
+        ("LUKASHENKO, Alexander", "alyaksandr-lukashenka", "listed"),
+        ("Лукашенко Александр", "alyaksandr-lukashenka", "listed"),
+        ("  alexandre   loukachenko ", "alyaksandr-lukashenka", "listed"),
+        ("Святлана Ціханоўская", "svyatlana-tsikhanouskaya", "listed"),
+        ("Tsikhanouskaya", "svyatlana-tsikhanouskaya", "surname"),
+        ("S. Tikhanovskaya", "svyatlana-tsikhanouskaya", "initials"),
+        ("Tikhanovskaya S.", "svyatlana-tsikhanouskaya", "initials"),
+        ("von der Leyen", "ursula-von-der-leyen", "surname"),
+        ("Гродно", "hrodna", "listed"),
+    ],
+)
+def test_resolves(tiny: Resolver, query: str, entity: str, rule: str) -> None:
+    match = tiny.lookup(query)
+    assert match is not None, query
+    assert (match.id, match.rule) == (entity, rule)
+    assert 0 < match.score <= 1
+
+
+def test_listed_scores_above_derived(tiny: Resolver) -> None:
+    listed = tiny.lookup("Svetlana Tikhanovskaya")
+    surname = tiny.lookup("Tikhanovskaya")
+    assert listed is not None and surname is not None
+    assert listed.score == 1.0 > surname.score
+
+
+def test_shared_surname_is_ambiguous_not_guessed(tiny: Resolver) -> None:
+    result = tiny.resolve("Lukashenko")
+    assert result.match is None
+    assert {m.id for m in result.ambiguous} == {"alyaksandr-lukashenka", "viktar-lukashenka"}
+
+
+def test_namesakes_stay_apart(tiny: Resolver) -> None:
+    a = tiny.lookup("Alexander Lukashenko")
+    v = tiny.lookup("Viktor Lukashenko")
+    assert a is not None and v is not None and a.id != v.id
+
+
+@pytest.mark.parametrize("query", ["", "Lukashenkov", "Minskaya", "Alexander", "Putin"])
+def test_no_match(tiny: Resolver, query: str) -> None:
+    assert tiny.lookup(query) is None
+
+
+def test_explanation_names_spelling_key_and_rule(tiny: Resolver) -> None:
+    match = tiny.lookup("TIKHANOVSKAYA, Svetlana")
+    assert match is not None
+    text = match.explain()
+    assert "'Svetlana Tikhanovskaya'" in text
+    assert "'svetlana tikhanovskaya'" in text
+    assert "listed" in text
+
+
+@pytest.mark.parametrize(
+    ("name", "given", "surname"),
+    [
+        ("Alyaksandr Lukashenka", ("Alyaksandr",), "Lukashenka"),
+        ("LUKASHENKA, Alyaksandr Ryhoravich", ("Alyaksandr", "Ryhoravich"), "Lukashenka"),
+        ("Лукашенко Александр Григорьевич", ("Александр", "Григорьевич"), "Лукашенко"),
+        ("Mikalai Viktaravich Statkevich", ("Mikalai", "Viktaravich"), "Statkevich"),
+        ("Ursula von der Leyen", ("Ursula",), "von der Leyen"),
+    ],
+)
+def test_split_person(name: str, given: tuple[str, ...], surname: str) -> None:
+    person = split_person(name)
+    assert person is not None
+    assert (person.given, person.surname) == (given, surname)
+
+
+def test_every_bundled_spelling_resolves_to_its_own_entity(bundled: Resolver) -> None:
+    table = load_tables()
+    wrong = []
+    for entity in table.entities:
+        for spelling in entity.spellings:
+            match = bundled.lookup(spelling.text)
+            if match is None or match.id != entity.id:
+                wrong.append((spelling.text, entity.id, match.id if match else None))
+    assert wrong == []
+
+
+def test_every_bundled_style_spelling_resolves(bundled: Resolver) -> None:
+    for entity in load_tables().entities:
+        for style, spelling in entity.styles.items():
+            match = bundled.lookup(spelling)
+            assert match is not None and match.id == entity.id, (style, spelling)
