@@ -61,3 +61,15 @@ def test_fold_output_is_ascii_tokens(text: str) -> None:
 def test_fold_is_idempotent(text: str) -> None:
     once = fold(text)
     assert fold(" ".join(once)) == once
+
+
+@pytest.mark.parametrize(
+    ("spelling", "tokens"),
+    [
+        ("Льво́вич", ("lvovich",)),  # a stress mark does not split the word
+        ("Ja‘far", ("jafar",)),
+        ("Jaʿfar", ("jafar",)),  # ʿayn as an apostrophe
+    ],
+)
+def test_marks_and_apostrophes_stay_inside_words(spelling: str, tokens: tuple[str, ...]) -> None:
+    assert fold(spelling) == tokens

@@ -27,7 +27,7 @@ INVISIBLES = frozenset(
 """Characters that render as nothing (or nearly) and so can hide inside a name."""
 
 _INVISIBLE_RE = re.compile("[" + re.escape("".join(sorted(INVISIBLES))) + "]")
-_APOSTROPHE_RE = re.compile(r"(?<=[^\W\d_])['’ʼʻ`´ʹ](?=[^\W\d_])")
+_APOSTROPHE_RE = re.compile(r"(?<=[^\W\d_])['‘’ʼʻʽʾʿ`´ʹ](?=[^\W\d_])")
 _LOOSE_MARKS_RE = re.compile("[\u0300-\u036f]")
 _SPLIT_RE = re.compile(r"[\W_]+")
 
@@ -104,7 +104,8 @@ def fold(name: str, lang: str | None = None) -> tuple[str, ...]:
     ``fold("Лукашэнка") == ("lukashenka",)``. Cyrillic is romanised with one scheme
     for the whole name: the one ``lang`` names, else the one its letters reveal.
     """
-    text = _APOSTROPHE_RE.sub("", clean(name))
+    # Loose combining marks (stress accents on Cyrillic vowels, say) would split words.
+    text = _APOSTROPHE_RE.sub("", _LOOSE_MARKS_RE.sub("", clean(name)))
     words = [unmix(w) if not w.isascii() else w for w in _SPLIT_RE.split(text) if w]
     scheme = None if text.isascii() else scheme_for(" ".join(words), lang)
     tokens: list[str] = []

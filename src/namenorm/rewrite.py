@@ -396,7 +396,8 @@ class Stream:
 
     def __init__(self, scanner: Scanner, segment_bytes: int = 1 << 20) -> None:
         self.scanner = scanner
-        self.segment_bytes = segment_bytes
+        # A cut needs room for the longest form before it, in bytes (4 per character).
+        self.segment_bytes = max(segment_bytes, 16 * (scanner.window + 4))
         self.pending = b""
         self.before = "\n"
         self.line = 1
@@ -414,6 +415,8 @@ class Stream:
             self.pending = buf
         while len(buf) > self.segment_bytes:
             yield from self._long(buf)
+            if len(self.pending) >= len(buf):
+                break  # too short to cut safely yet: wait for more input
             buf = self.pending
 
     def close(self) -> Iterator[Segment]:
