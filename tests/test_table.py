@@ -23,24 +23,43 @@ BAD_TABLES = [
     ("entities:\n  - type: person\n    canonical: X\n", 2, "no 'id'"),
     (f"entities:\n{GOOD_ENTITY}{GOOD_ENTITY}", 6, "duplicate id"),
     ("entities:\n  - id: a\n    canonical: A\n    names: ['']\n", 4, "names[0] is empty"),
-    ("entities:\n  - id: a\n    canonical: A\n    names: [NO]\n", 4, "YAML reads 'NO' as a boolean"),
+    (
+        "entities:\n  - id: a\n    canonical: A\n    names: [NO]\n",
+        4,
+        "YAML reads 'NO' as a boolean",
+    ),
     ("entities:\n  - id: a\n    canonical: A\n    names: [0123]\n", 4, "as a number"),
     ("entities:\n  - id: a\n    canonical: A\n    names: [~]\n", 4, "as empty"),
     ("entities:\n  - id: a\n    canonical: A\n    nmes: [B]\n", 4, "unknown key 'nmes'"),
     ("entities:\n  - id: a\n    canonical: A\n    type: ship\n", 4, "type 'ship'"),
     ("entities:\n  - id: a b\n    canonical: A\n", 2, "contains whitespace"),
     ("entities:\n  - id: a\n    canonical: A\n    names: [{lang: be}]\n", 4, "has no 'name'"),
-    ("entities:\n  - id: a\n    canonical: A\n    names: [{name: B, lang: Belarusian}]\n", 4,
-     "not a language code"),
+    (
+        "entities:\n  - id: a\n    canonical: A\n    names: [{name: B, lang: Belarusian}]\n",
+        4,
+        "not a language code",
+    ),
     ("version: 2\nentities: []\n", 1, "unsupported table version"),
     ("entities:\n  - id: a\n    canonical: A\n    names: B\n", 4, "names must be a list"),
     ("entities:\n  - id: a\n    canonical: '!!!'\n", 3, "no letters or digits"),
-    ("entities:\n  - id: a\n    canonical: Hrodna\n  - id: b\n    canonical: Grodno\n"
-     "    names: [HRODNA]\n", 6, "conflicts with 'Hrodna' of entity 'a'"),
-    ("entities:\n  - id: a\n    canonical: Hrodna\n  - id: b\n    canonical: B\n"
-     "    names: [{name: Гродна, lang: be}]\n", 6, "conflicts with"),
-    ("entities:\n  - id: a\n    canonical: A\n    names: &x [B]\n  - id: b\n    canonical: C\n"
-     "    names: *x\n", 5, "aliases"),
+    (
+        "entities:\n  - id: a\n    canonical: Hrodna\n  - id: b\n    canonical: Grodno\n"
+        "    names: [HRODNA]\n",
+        6,
+        "conflicts with 'Hrodna' of entity 'a'",
+    ),
+    (
+        "entities:\n  - id: a\n    canonical: Hrodna\n  - id: b\n    canonical: B\n"
+        "    names: [{name: Гродна, lang: be}]\n",
+        6,
+        "conflicts with",
+    ),
+    (
+        "entities:\n  - id: a\n    canonical: A\n    names: &x [B]\n  - id: b\n    canonical: C\n"
+        "    names: *x\n",
+        5,
+        "aliases",
+    ),
     ("- just\n- a list\n", 1, "the table must be a mapping"),
     ("entities: {}\n", 1, "entities must be a list"),
 ]
@@ -100,17 +119,25 @@ def test_invalid_utf8_table(tmp_path: Path) -> None:
 
 
 def test_conflict_allowed_is_kept_as_ambiguous(tmp_path: Path) -> None:
-    path = write(tmp_path, "entities:\n  - id: a\n    canonical: Brest\n"
-                 "  - id: b\n    canonical: BREST\n")
+    path = write(
+        tmp_path, "entities:\n  - id: a\n    canonical: Brest\n  - id: b\n    canonical: BREST\n"
+    )
     table = load_tables([path], allow_conflicts=True)
     assert table.ambiguous == {"brest": ("a", "b")}
 
 
 def test_later_table_extends_and_overrides(tmp_path: Path) -> None:
-    base = write(tmp_path, "entities:\n  - id: kyiv\n    type: place\n    canonical: Kiev\n"
-                 "    names: [Київ]\n", "base.yaml")
-    house = write(tmp_path, "entities:\n  - id: kyiv\n    canonical: Kyiv\n    names: [Kijów]\n"
-                  "  - id: lviv\n    canonical: Lviv\n", "house.yaml")
+    base = write(
+        tmp_path,
+        "entities:\n  - id: kyiv\n    type: place\n    canonical: Kiev\n    names: [Київ]\n",
+        "base.yaml",
+    )
+    house = write(
+        tmp_path,
+        "entities:\n  - id: kyiv\n    canonical: Kyiv\n    names: [Kijów]\n"
+        "  - id: lviv\n    canonical: Lviv\n",
+        "house.yaml",
+    )
     table = load_tables([base, house])
     kyiv = table.entities[0]
     assert kyiv.canonical == "Kyiv"

@@ -16,7 +16,7 @@ from typing import NoReturn
 
 from namenorm import __version__
 from namenorm.resolver import Resolution, Resolver
-from namenorm.rewrite import Scanner, Stream, decode, encode, positions, splice
+from namenorm.rewrite import Scanner, Stream, decode, encode, positions
 from namenorm.style import check_file, check_stream
 from namenorm.table import TableError
 
@@ -210,7 +210,7 @@ def _filter(args: argparse.Namespace) -> int:
                     record["start"], record["end"] = column - 1, column - 1 + len(m.text)
                     out.write(encode(json.dumps(record, ensure_ascii=False) + "\n"))
             else:
-                out.write(encode(splice(segment.text, segment.mentions)))
+                out.write(encode(segment.rewritten()))
             offset += len(segment.text)
         out.flush()
         if not data:

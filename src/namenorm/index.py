@@ -23,10 +23,11 @@ from typing import Any, NamedTuple
 import daachorse
 
 from namenorm import __version__
+from namenorm.fold import lowered
 from namenorm.keys import LISTED, RULES, SHORT, form_key, forms, natural_order
 from namenorm.table import Table, TableError, bundled_table_path, load_tables
 
-FORMAT = 1
+FORMAT = 2
 """Bumped whenever the pickled layout changes, so stale caches are rebuilt, not misread."""
 
 
@@ -39,6 +40,8 @@ class Hit(NamedTuple):
     """The listed spelling the key or form comes from."""
     form: str
     """The form as written (the listed spelling itself, or the derived short form)."""
+    shape: str
+    """FULL, SURNAME or INITIALS: which part of the house spelling a rewrite writes."""
 
 
 @dataclass
@@ -95,12 +98,12 @@ class Index:
                 styles.setdefault(style, {})[number] = spelling
             for form in forms(entity):
                 text = natural_order(form.text)
-                hit = Hit(number, form.rule, form.source, text)
+                hit = Hit(number, form.rule, form.source, text, form.shape)
                 _add(keys, form_key(form.text, form.lang), hit)
                 if form.lang is not None:
                     # A query carries no language tag: meet it with the scheme its letters show.
                     _add(keys, form_key(form.text), hit)
-                _add(texts, text.lower(), hit)
+                _add(texts, lowered(text), hit)
         rank = {rule: i for i, rule in enumerate(RULES)}
         pattern_texts = [t for t in texts if t.strip()]
         patterns = [tuple(sorted(texts[t], key=lambda h: rank[h.rule])) for t in pattern_texts]

@@ -32,6 +32,9 @@ SURNAME = "surname"
 RULES = (LISTED, SHORT, INITIALS, SURNAME)
 """Every way an entity is reached by an exact key, strongest first."""
 
+FULL = "full"
+"""The shape of a full name (as opposed to SURNAME or INITIALS): what a rewrite writes."""
+
 
 @dataclass(frozen=True)
 class NameStructure:
@@ -121,27 +124,45 @@ class Form:
     source: str
     """The listed spelling it comes from (itself, for listed spellings)."""
     lang: str | None = None
+    shape: str = FULL
+    """FULL, SURNAME or INITIALS: a person's listed "Lukashenka" is written as a surname."""
 
 
 def forms(entity: Entity) -> Iterator[Form]:
     """Every form of an entity, listed ones first; derived ones only for persons."""
     spellings: tuple[Spelling, ...] = entity.spellings
+    person_ = entity.type == "person"
     for spelling in spellings:
-        yield Form(spelling.text, LISTED, spelling.text, spelling.lang)
+        shape = shape_of(spelling.text) if person_ else FULL
+        yield Form(spelling.text, LISTED, spelling.text, spelling.lang, shape)
     for short in entity.short:
-        yield Form(short, SHORT, short)
-    if entity.type != "person":
+        yield Form(short, SHORT, short, None, shape_of(short) if person_ else FULL)
+    if not person_:
         return
     for spelling in spellings:
         person = split_person(spelling.text)
         if person is None:
             continue
         lang = spelling.lang
-        yield Form(f"{person.initials()} {person.surname}", INITIALS, spelling.text, lang)
+        initials = f"{person.initials()} {person.surname}"
+        yield Form(initials, INITIALS, spelling.text, lang, INITIALS)
         if len(person.given) > 1 and not _is_patronymic(person.given[0]):
             letters = " ".join(f"{g[0].upper()}." for g in person.given)
-            yield Form(f"{letters} {person.surname}", INITIALS, spelling.text, lang)
-        yield Form(person.surname, SURNAME, spelling.text, lang)
+            yield Form(f"{letters} {person.surname}", INITIALS, spelling.text, lang, INITIALS)
+        yield Form(person.surname, SURNAME, spelling.text, lang, SURNAME)
+
+
+_INITIAL_RE = re.compile(r"^[^\W\d_]\.?$")
+
+
+def shape_of(text: str) -> str:
+    """How a person's spelling is built: FULL, SURNAME (one word) or INITIALS ("A. Lukashenka")."""
+    person = split_person(text)
+    if person is None:
+        return SURNAME
+    if all(_INITIAL_RE.match(g) for g in person.given):
+        return INITIALS
+    return FULL
 
 
 def form_key(text: str, lang: str | None = None) -> str:

@@ -21,9 +21,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from namenorm.fold import INVISIBLES, is_latin, unmix
+from namenorm.fold import INVISIBLES, is_latin, lowered, unmix
 from namenorm.index import Hit, Index
-from namenorm.keys import INITIALS, LISTED, SHORT, SURNAME, split_person
+from namenorm.keys import FULL, LISTED, SHORT, SURNAME, split_person
 from namenorm.translit import is_cyrillic
 
 Target = Literal["canonical", "id"]
@@ -68,14 +68,6 @@ def case_fits(found: str, form: str) -> bool:
     if found.isupper():
         return True
     return not form.isupper() and found == _title(form)
-
-
-def lowered(text: str) -> str:
-    """Lowercase with the same length, so offsets in the copy are offsets in the text."""
-    low = text.lower()
-    if len(low) == len(text):
-        return low
-    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
 
 
 @dataclass(frozen=True)
@@ -153,6 +145,49 @@ def describe_hidden(found: str) -> str | None:
     return "; ".join(dict.fromkeys(notes)) or None
 
 
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What a pattern, found as a given text, resolves to and becomes.
+
+    It depends only on the pattern and the exact text found (its case), so it is
+    worked out once and cached: the per-mention cost of a scan is a dictionary hit.
+    """
+
+    id: str | None
+    canonical: str | None
+    replacement: str | None
+    rule: str
+    spelling: str
+    ambiguous: tuple[str, ...]
+    note: str | None
+    short: bool
+    """A surname or initials form: rejected when a capitalised word follows."""
+
+
+Found = tuple[int, int, Reading, "str | None"]
+"""(start, end, reading, what was hidden) for one mention in a text."""
+
+_UNSEEN = object()
+
+
+def to_mention(text: str, found: Found) -> Mention:
+    """The full mention record of a found span."""
+    s, e, r, hidden = found
+    return Mention(
+        s,
+        e,
+        text[s:e],
+        r.id,
+        r.canonical,
+        r.replacement,
+        r.rule,
+        r.spelling,
+        hidden,
+        r.ambiguous,
+        r.note,
+    )
+
+
 class Scanner:
     """Finds mentions of an index's entities in text and works out their rewrites."""
 
@@ -166,50 +201,84 @@ class Scanner:
         self.automaton = index.automaton
         self.patterns = index.patterns
         self.window = index.max_form_chars + 1
-        self._replacements: dict[tuple[int, str], str] = {}
+        self._readings: dict[tuple[int, str], Reading | None] = {}
+        self._targets: dict[tuple[int, str], str] = {}
 
     # -- finding -------------------------------------------------------------
     def scan(self, text: str, before: str = "\n") -> list[Mention]:
         """Every mention in ``text``, in order; ``before`` is the character preceding it."""
-        mentions = self._scan_plain(text, before)
-        if _SUSPICIOUS_RE.search(text) is not None:
-            mentions = self._add_hidden(text, before, mentions)
-        return mentions
+        return [to_mention(text, f) for f in self.find(text, before)]
 
-    def _scan_plain(self, text: str, before: str) -> list[Mention]:
+    def rewrite(self, text: str, before: str = "\n") -> str:
+        """``text`` with every mention rewritten; the rest unchanged."""
+        return splice(text, self.find(text, before))
+
+    def find(self, text: str, before: str = "\n") -> list[Found]:
+        """Every mention in ``text`` as (start, end, reading, hidden), in order."""
+        found = self._find_plain(text, before)
+        if not text.isascii() and _SUSPICIOUS_RE.search(text) is not None:
+            found = self._add_hidden(text, before, found)
+        return found
+
+    def _find_plain(self, text: str, before: str) -> list[Found]:
         low = lowered(text)
         try:
-            found = self.automaton.find(low)
+            raw = self.automaton.find(low)
         except UnicodeEncodeError:  # lone surrogates from invalid UTF-8: mask them
             low = low.encode("utf-8", "replace").decode("utf-8")
-            found = self.automaton.find(low)
-        out: list[Mention] = []
+            raw = self.automaton.find(low)
+        out: list[Found] = []
         end = 0
-        for s, e, pid in found:
+        n = len(text)
+        readings = self._readings
+        for s, e, pid in raw:
             if s < end:
                 continue
-            mention = self._longest_at(text, low, s, e, pid, before)
-            if mention is None:
+            # The common case inline: boundaries, then the cached reading.
+            prev = text[s - 1] if s else before
+            nxt = text[e] if e < n else " "
+            reading: object = None
+            if not (prev in _ASCII_WORD or (prev > "\x7f" and is_word_char(prev))) and not (
+                nxt in _ASCII_WORD or (nxt > "\x7f" and is_word_char(nxt))
+            ):
+                reading = readings.get((pid, text[s:e]), _UNSEEN)
+                if reading is _UNSEEN:
+                    reading = self._read(pid, text[s:e])
+                if reading is not None and reading.short and _followed_by_name(text, e):  # type: ignore[attr-defined]
+                    reading = None
+            if reading is not None:
+                out.append((s, e, reading, None))  # type: ignore[arg-type]
+                end = e
+                continue
+            match = self._longest_at(text, low, s, e, pid, before)
+            if match is None:
                 # Leftmost-longest skips forms that start inside a rejected one.
-                mention = self._first_at_or_after(text, low, s + 1, e, before)
-            if mention is not None:
-                out.append(mention)
-                end = mention.end
+                match = self._first_at_or_after(text, low, s + 1, e, before)
+            if match is not None:
+                out.append(match)
+                end = match[1]
         return out
 
-    def _fits(self, text: str, s: int, e: int, before: str) -> bool:
+    def _accept(self, text: str, s: int, e: int, pid: int, before: str) -> Found | None:
         prev = text[s - 1] if s else before
-        return not is_word_char(prev) and (e >= len(text) or not is_word_char(text[e]))
+        if is_word_char(prev) or (e < len(text) and is_word_char(text[e])):
+            return None
+        found = text[s:e]
+        reading = self._readings.get((pid, found), _UNSEEN)
+        if reading is _UNSEEN:
+            reading = self._read(pid, found)
+        if reading is None or (reading.short and _followed_by_name(text, e)):  # type: ignore[attr-defined]
+            return None
+        return (s, e, reading, None)  # type: ignore[return-value]
 
     def _longest_at(
         self, text: str, low: str, s: int, e: int, pid: int, before: str
-    ) -> Mention | None:
+    ) -> Found | None:
         """The longest acceptable mention starting at s, trying shorter forms in turn."""
         while True:
-            if self._fits(text, s, e, before):
-                mention = self._mention(text, s, e, pid)
-                if mention is not None:
-                    return mention
+            match = self._accept(text, s, e, pid, before)
+            if match is not None:
+                return match
             shorter = self.automaton.find(low[s : e - 1]) if e - 1 > s else []
             if not shorter or shorter[0][0] != 0:
                 return None
@@ -217,29 +286,35 @@ class Scanner:
 
     def _first_at_or_after(
         self, text: str, low: str, start: int, stop: int, before: str
-    ) -> Mention | None:
+    ) -> Found | None:
         """The leftmost acceptable mention starting in [start, stop)."""
         pos = start
         while pos < stop:
-            found = self.automaton.find(low[pos : stop + self.window])
-            if not found or pos + found[0][0] >= stop:
+            raw = self.automaton.find(low[pos : stop + self.window])
+            if not raw or pos + raw[0][0] >= stop:
                 return None
-            ws, we, pid = found[0]
-            mention = self._longest_at(text, low, pos + ws, pos + we, pid, before)
-            if mention is not None:
-                return mention
+            ws, we, pid = raw[0]
+            match = self._longest_at(text, low, pos + ws, pos + we, pid, before)
+            if match is not None:
+                return match
             pos += ws + 1
         return None
 
-    def _mention(self, text: str, s: int, e: int, pid: int) -> Mention | None:
-        found = text[s:e]
+    def _read(self, pid: int, found: str) -> Reading | None:
+        """Work out (and cache) what a pattern found as this text means; None: no mention."""
+        if len(self._readings) > 1_000_000:
+            self._readings.clear()
+        reading = self._read_uncached(pid, found)
+        self._readings[(pid, found)] = reading
+        return reading
+
+    def _read_uncached(self, pid: int, found: str) -> Reading | None:
         hits = [h for h in self.patterns[pid] if case_fits(found, h.form)]
         if not hits:
             return None
         strongest = hits[0].rule
         hits = [h for h in hits if h.rule == strongest]
-        if strongest in (SURNAME, INITIALS) and _followed_by_name(text, e):
-            return None  # part of a longer name we do not know: "Michel Barnier"
+        short = any(h.shape != FULL for h in hits)
         entities = list(dict.fromkeys(h.entity for h in hits))
         if len(entities) > 1:
             # Never guess the entity; but when every candidate is written the same way
@@ -250,53 +325,62 @@ class Scanner:
             replacement, note = rewrites.pop() if len(rewrites) == 1 else (None, None)
             if self.to == "id":
                 replacement = None
-            return Mention(s, e, found, None, None, replacement, strongest, hits[0].spelling,
-                           ambiguous=ids, note=note)
+            return Reading(
+                None,
+                None,
+                replacement,
+                strongest,
+                hits[0].spelling,
+                ids,
+                note or "ambiguous",
+                short,
+            )
         hit = hits[0]
         replacement, note = self._replacement(hit, found)
-        return Mention(
-            s,
-            e,
-            found,
+        return Reading(
             self.index.ids[hit.entity],
             self.index.canonicals[hit.entity],
             replacement,
             hit.rule,
             hit.spelling,
-            note=note,
+            (),
+            note,
+            short,
         )
 
-    def _add_hidden(self, text: str, before: str, plain: list[Mention]) -> list[Mention]:
+    def _add_hidden(self, text: str, before: str, plain: list[Found]) -> list[Found]:
+        extra: list[Found] = []
+        done = -1
+        for hit in _SUSPICIOUS_RE.finditer(text):
+            if hit.start() < done:
+                continue
+            start = text.rfind("\n", 0, hit.start()) + 1
+            end = text.find("\n", hit.end())
+            done = end = len(text) if end < 0 else end
+            extra += self._hidden_in_line(text, start, end, before if start == 0 else "\n", plain)
+        return sorted(plain + extra, key=lambda f: f[0]) if extra else plain
+
+    def _hidden_in_line(
+        self, text: str, start: int, end: int, before: str, plain: list[Found]
+    ) -> list[Found]:
+        """Mentions visible only once invisibles and homoglyphs are cleaned from a line."""
         keep: list[int] = []
         chars: list[str] = []
-        for i, char in enumerate(text):
+        for i in range(start, end):
+            char = text[i]
             if char not in INVISIBLES:
                 keep.append(i)
                 chars.append(char)
         clean = _WORD_RE.sub(lambda m: unmix(m.group(0)), "".join(chars))
-        taken = [(m.start, m.end) for m in plain]
-        extra: list[Mention] = []
-        for m in self._scan_plain(clean, before):
-            s, e = keep[m.start], keep[m.end - 1] + 1
+        taken = [(f[0], f[1]) for f in plain if start <= f[0] < end]
+        extra: list[Found] = []
+        for cs, ce, reading, _ in self._find_plain(clean, before):
+            s, e = keep[cs], keep[ce - 1] + 1
             found = text[s:e]
-            if found == m.text or any(s < te and ts < e for ts, te in taken):
+            if found == clean[cs:ce] or any(s < te and ts < e for ts, te in taken):
                 continue
-            extra.append(
-                Mention(
-                    s,
-                    e,
-                    found,
-                    m.id,
-                    m.canonical,
-                    m.replacement,
-                    m.rule,
-                    m.spelling,
-                    describe_hidden(found),
-                    m.ambiguous,
-                    m.note,
-                )
-            )
-        return sorted(plain + extra, key=lambda m: m.start) if extra else plain
+            extra.append((s, e, reading, describe_hidden(found)))
+        return extra
 
     # -- rewriting -----------------------------------------------------------
     def _replacement(self, hit: Hit, found: str) -> tuple[str | None, str | None]:
@@ -304,45 +388,42 @@ class Scanner:
             return self.index.ids[hit.entity], None
         if hit.rule == SHORT:
             return found, None  # a house-approved short form ("UK", "USSR"): keep it
-        target = self._target(hit.entity, hit.rule)
+        target = self._target(hit.entity, hit.shape)
         if script_of(found) != script_of(target):
             return None, f"{script_of(found)} script, house spelling is {script_of(target)}"
         if found.isupper() and not hit.form.isupper() and not target.isupper():
             target = target.upper()  # the writer capitalised it; a listed acronym is not that
         return target, None
 
-    def _target(self, entity: int, rule: str) -> str:
-        cached = self._replacements.get((entity, rule))
+    def _target(self, entity: int, shape: str) -> str:
+        """The house (or style) spelling of an entity, cut to the shape of the form found."""
+        cached = self._targets.get((entity, shape))
         if cached is not None:
             return cached
-        spelling = self.index.spelling(entity, self.style)
-        target = spelling
-        if rule in (SURNAME, INITIALS):
-            person = split_person(spelling)
+        target = self.index.spelling(entity, self.style)
+        if shape != FULL:
+            person = split_person(target)
             if person is not None:
                 target = (
                     person.surname
-                    if rule != INITIALS
+                    if shape == SURNAME
                     else (f"{person.initials()} {person.surname}")
                 )
-        self._replacements[(entity, rule)] = target
+        self._targets[(entity, shape)] = target
         return target
 
-    def rewrite(self, text: str, before: str = "\n") -> str:
-        """``text`` with every mention rewritten; the rest unchanged."""
-        return splice(text, self.scan(text, before))
 
-
-def splice(text: str, mentions: list[Mention]) -> str:
-    """Apply the rewrites of ``mentions`` (in order, not overlapping) to ``text``."""
+def splice(text: str, found: list[Found]) -> str:
+    """Apply the rewrites of found mentions (in order, not overlapping) to ``text``."""
     parts: list[str] = []
     pos = 0
-    for m in mentions:
-        if m.replacement is None or m.replacement == m.text:
+    for s, e, reading, _hidden in found:
+        replacement = reading.replacement
+        if replacement is None or (e - s == len(replacement) and text[s:e] == replacement):
             continue
-        parts.append(text[pos : m.start])
-        parts.append(m.replacement)
-        pos = m.end
+        parts.append(text[pos:s])
+        parts.append(replacement)
+        pos = e
     if not parts:
         return text
     parts.append(text[pos:])
@@ -379,11 +460,20 @@ class Segment:
     """A piece of the stream that no mention spans, with its mentions."""
 
     text: str
-    mentions: list[Mention]
+    found: list[Found]
     line: int
     """1-based line number of the segment's first character."""
     column: int
     """0-based code-point column of the segment's first character."""
+
+    @property
+    def mentions(self) -> list[Mention]:
+        """The full mention records of the segment."""
+        return [to_mention(self.text, f) for f in self.found]
+
+    def rewritten(self) -> str:
+        """The segment's text with its mentions rewritten."""
+        return splice(self.text, self.found)
 
 
 class Stream:
@@ -426,8 +516,7 @@ class Stream:
             yield self._segment(text)
 
     def _segment(self, text: str) -> Segment:
-        mentions = self.scanner.scan(text, self.before)
-        return self._release(text, mentions)
+        return self._release(text, self.scanner.find(text, self.before))
 
     def _long(self, buf: bytes) -> Iterator[Segment]:
         text = decode(buf)
@@ -435,14 +524,14 @@ class Stream:
         cut = len(text) - margin
         if cut <= 0:
             return
-        mentions = [m for m in self.scanner.scan(text, self.before) if m.start < cut]
-        if mentions and mentions[-1].end > cut:
-            cut = mentions[-1].end
+        found = [f for f in self.scanner.find(text, self.before) if f[0] < cut]
+        if found and found[-1][1] > cut:
+            cut = found[-1][1]
         self.pending = encode(text[cut:])
-        yield self._release(text[:cut], mentions)
+        yield self._release(text[:cut], found)
 
-    def _release(self, text: str, mentions: list[Mention]) -> Segment:
-        segment = Segment(text, mentions, self.line, self.column)
+    def _release(self, text: str, found: list[Found]) -> Segment:
+        segment = Segment(text, found, self.line, self.column)
         newlines = text.count("\n")
         if newlines:
             self.line += newlines

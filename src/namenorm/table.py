@@ -218,7 +218,8 @@ class _Walker:
             line = self.entity_line or node.start_mark.line + 1
             who = f" entity '{entity}':" if entity else ""
             raise TableError(
-                f"{self.path}:{line}:{who} YAML aliases (*name) are not allowed in tables")
+                f"{self.path}:{line}:{who} YAML aliases (*name) are not allowed in tables"
+            )
         self.seen_nodes.add(id(node))
 
     def mapping(
