@@ -191,7 +191,7 @@ def _json_line(result: Resolution) -> str:
 
 def _filter(args: argparse.Namespace) -> int:
     scanner = _scanner(_resolver(args), args, args.to)
-    stream = Stream(scanner)
+    stream = Stream(scanner, track=args.mentions)
     out = sys.stdout.buffer
     fd = sys.stdin.buffer.fileno()
     offset = 0
@@ -209,9 +209,9 @@ def _filter(args: argparse.Namespace) -> int:
                     }
                     record["start"], record["end"] = column - 1, column - 1 + len(m.text)
                     out.write(encode(json.dumps(record, ensure_ascii=False) + "\n"))
+                offset += len(segment.text)
             else:
-                out.write(encode(segment.rewritten()))
-            offset += len(segment.text)
+                out.write(segment.rewritten())
         out.flush()
         if not data:
             return 0

@@ -126,14 +126,3 @@ def fold_word(word: str, scheme: str | None = None) -> tuple[str, ...]:
 def key(tokens: tuple[str, ...] | list[str]) -> str:
     """The order-free key of a folded name: its tokens sorted and space-joined."""
     return " ".join(sorted(tokens))
-
-
-def lowered(text: str) -> str:
-    """Lowercase with the same length, so offsets in the copy are offsets in the text.
-
-    U+0130 (İ) is the one character whose lowercase is two characters long.
-    """
-    low = text.lower()
-    if len(low) == len(text):
-        return low
-    return text.replace("\u0130", "I").lower()

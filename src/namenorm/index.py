@@ -3,8 +3,10 @@
 Building means folding every spelling (ICU transliteration) and compiling an
 Aho-Corasick automaton over every form, which takes seconds for a large table and
 is wasted work when the table has not changed. So the compiled index is cached in
-the user's cache directory under the hash of the table files' bytes: a start with
-an unchanged table reads one pickle and never parses YAML.
+the user's cache directory under the hash of the table files' bytes, in three
+parts read only when needed: the entities, the lookup keys (for ``lookup``) and
+the text automaton (for ``filter`` and ``check``). A start with an unchanged table
+never parses YAML, and a filter never reads the lookup keys.
 """
 
 from __future__ import annotations
@@ -15,20 +17,21 @@ import os
 import pickle
 import sys
 import tempfile
+from array import array
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import daachorse
 
 from namenorm import __version__
-from namenorm.fold import lowered
-from namenorm.keys import LISTED, RULES, SHORT, form_key, forms, natural_order
+from namenorm.house import Writer
+from namenorm.keys import FULL, LISTED, RULES, SHORT, form_key, forms, natural_order
 from namenorm.table import Table, TableError, bundled_table_path, load_tables
 
-FORMAT = 2
-"""Bumped whenever the pickled layout changes, so stale caches are rebuilt, not misread."""
+FORMAT = 5
+"""Bumped whenever the cached layout changes, so stale caches are rebuilt, not misread."""
 
 
 class Hit(NamedTuple):
@@ -44,35 +47,81 @@ class Hit(NamedTuple):
     """FULL, SURNAME or INITIALS: which part of the house spelling a rewrite writes."""
 
 
+RawHits = tuple[tuple[int, str, str, str, str], ...]
+"""Hits as plain tuples: how they are stored, because plain tuples unpickle fast."""
+
+
 @dataclass
+class Patterns:
+    """The text side of an index: the automaton and what each of its patterns reaches."""
+
+    hits: list[RawHits]
+    """Per automaton pattern id: the forms it stands for, strongest rule first."""
+    automaton_bytes: bytes
+    max_pattern_bytes: int
+    short: bytes
+    """Per pattern id: 1 for a surname or initials form (no mention when a name follows)."""
+    rewrite: array[int]
+    """Per pattern id: the index in ``rewrites`` of its default house spelling, -1 if kept."""
+    rewrites: list[bytes]
+    """The distinct default rewrites, UTF-8: the filter's fast path needs nothing else."""
+
+
 class Index:
     """Keys and text patterns of a table, with what each one reaches."""
 
-    digest: str
-    ids: list[str]
-    canonicals: list[str]
-    types: list[str]
-    styles: dict[str, dict[int, str]]
-    keys: dict[str, tuple[Hit, ...]]
-    patterns: list[tuple[Hit, ...]]
-    """Per automaton pattern id: the forms it stands for, strongest rule first."""
-    automaton_bytes: bytes
-    max_form_chars: int
-    _automaton: Any = field(default=None, repr=False)
+    def __init__(
+        self,
+        digest: str,
+        ids: list[str],
+        canonicals: list[str],
+        types: list[str],
+        styles: dict[str, dict[int, str]],
+        keys: dict[str, RawHits] | None = None,
+        patterns: Patterns | None = None,
+        stored: Path | None = None,
+    ) -> None:
+        self.digest = digest
+        self.ids = ids
+        self.canonicals = canonicals
+        self.types = types
+        self.styles = styles
+        self._keys = keys
+        self._patterns = patterns
+        self._stored = stored
+        self._automaton: Any = None
 
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state["_automaton"] = None
-        return state
+    # -- parts loaded on first use -------------------------------------------
+    @property
+    def keys(self) -> dict[str, RawHits]:
+        """Lookup key -> hits (loaded from the cache on first use)."""
+        if self._keys is None:
+            self._keys = _read_part(self._stored, "keys")
+        return self._keys
+
+    @property
+    def patterns(self) -> Patterns:
+        """The text automaton's data (loaded from the cache on first use)."""
+        if self._patterns is None:
+            self._patterns = _read_part(self._stored, "patterns")
+        return self._patterns
 
     @property
     def automaton(self) -> Any:
-        """The text scanner's automaton, deserialised on first use."""
+        """The text scanner's automaton over UTF-8 bytes, deserialised on first use."""
         if self._automaton is None:
-            self._automaton = daachorse.CharwiseDoubleArrayAhoCorasick.deserialize(
-                self.automaton_bytes
+            self._automaton = daachorse.DoubleArrayAhoCorasick.deserialize(
+                self.patterns.automaton_bytes
             )
         return self._automaton
+
+    def pattern_hits(self, pid: int) -> tuple[Hit, ...]:
+        """What an automaton pattern stands for, strongest rule first."""
+        return tuple(Hit._make(h) for h in self.patterns.hits[pid])
+
+    def hits(self, key: str) -> tuple[Hit, ...]:
+        """What an exact key reaches, strongest rule first."""
+        return tuple(Hit._make(h) for h in self.keys.get(key, ()))
 
     def spelling(self, entity: int, style: str | None) -> str:
         """The house spelling of an entity, or its spelling in a style when it has one."""
@@ -82,14 +131,10 @@ class Index:
                 return found
         return self.canonicals[entity]
 
-    def hits(self, key: str) -> tuple[Hit, ...]:
-        """What an exact key reaches, strongest rule first."""
-        return self.keys.get(key, ())
-
+    # -- building ------------------------------------------------------------
     @classmethod
-    def build(cls, table: Table) -> Index:
+    def build(cls, table: Table, digest: str = "") -> Index:
         """Fold and compile every spelling of a table."""
-        ids = [e.id for e in table.entities]
         keys: dict[str, list[Hit]] = {}
         texts: dict[str, list[Hit]] = {}
         styles: dict[str, dict[int, str]] = {}
@@ -103,24 +148,85 @@ class Index:
                 if form.lang is not None:
                     # A query carries no language tag: meet it with the scheme its letters show.
                     _add(keys, form_key(form.text), hit)
-                _add(texts, lowered(text), hit)
-        rank = {rule: i for i, rule in enumerate(RULES)}
+                for variant in case_variants(text):
+                    _add(texts, variant, hit)
         pattern_texts = [t for t in texts if t.strip()]
-        patterns = [tuple(sorted(texts[t], key=lambda h: rank[h.rule])) for t in pattern_texts]
-        automaton = daachorse.CharwiseDoubleArrayAhoCorasick(
-            pattern_texts, match_kind=daachorse.MATCH_KIND_LEFTMOST_LONGEST
+        encoded = [t.encode("utf-8") for t in pattern_texts]
+        automaton = daachorse.DoubleArrayAhoCorasick(
+            encoded, match_kind=daachorse.MATCH_KIND_LEFTMOST_LONGEST
+        )
+        plain: dict[Hit, tuple[int, str, str, str, str]] = {}
+        ids = [e.id for e in table.entities]
+        canonicals = [e.canonical for e in table.entities]
+        writer = Writer(ids, canonicals, styles)
+        hits = [_raw(texts[t], plain) for t in pattern_texts]
+        short = bytearray(len(hits))
+        rewrite = array("i", bytes(4 * len(hits)))
+        rewrites: dict[bytes, int] = {}
+        for pid, (text, raw) in enumerate(zip(pattern_texts, hits, strict=True)):
+            strongest = [Hit._make(h) for h in raw if h[1] == raw[0][1]]
+            short[pid] = any(h.shape != FULL for h in strongest)
+            new = writer.read(tuple(strongest), text).replacement
+            rewrite[pid] = (
+                -1
+                if new is None or new == text
+                else rewrites.setdefault(new.encode("utf-8"), len(rewrites))
+            )
+        patterns = Patterns(
+            hits=hits,
+            automaton_bytes=automaton.serialize(),
+            max_pattern_bytes=max((len(t) for t in encoded), default=1),
+            short=bytes(short),
+            rewrite=rewrite,
+            rewrites=list(rewrites),
         )
         return cls(
-            digest=table.digest,
+            digest=digest or table.digest,
             ids=ids,
-            canonicals=[e.canonical for e in table.entities],
+            canonicals=canonicals,
             types=[e.type for e in table.entities],
             styles=styles,
-            keys={k: tuple(sorted(v, key=lambda h: rank[h.rule])) for k, v in keys.items()},
+            keys={k: _raw(v, plain) for k, v in keys.items()},
             patterns=patterns,
-            automaton_bytes=automaton.serialize(),
-            max_form_chars=max((len(t) for t in pattern_texts), default=1),
         )
+
+    def save(self, path: Path) -> None:
+        """Write the three parts of the index beside ``path``, each atomically."""
+        _write(path.with_suffix(".keys"), self.keys)
+        _write(path.with_suffix(".patterns"), self.patterns)
+        _write(path, (self.digest, self.ids, self.canonicals, self.types, self.styles))
+
+    @classmethod
+    def read(cls, path: Path, digest: str) -> Index | None:
+        """The cached index at ``path``, or None when it is missing, stale or unreadable."""
+        try:
+            with path.open("rb") as f:
+                stored_digest, ids, canonicals, types, styles = pickle.load(f)
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError):
+            return None
+        if stored_digest != digest:
+            return None
+        return cls(digest, ids, canonicals, types, styles, stored=path)
+
+
+_RANK = {rule: i for i, rule in enumerate(RULES)}
+
+
+def _raw(hits: list[Hit], plain: dict[Hit, tuple[int, str, str, str, str]]) -> RawHits:
+    """Hits sorted strongest first, as shared plain tuples."""
+    ordered = sorted(hits, key=lambda h: _RANK[h.rule])
+    return tuple(
+        plain.setdefault(h, (h.entity, h.rule, h.spelling, h.form, h.shape)) for h in ordered
+    )
+
+
+def case_variants(form: str) -> set[str]:
+    """The cases a writer uses for a form: as listed, capitalised, ALL CAPS.
+
+    Matching these exactly (rather than lowercasing text) keeps "minsk" and "eu"
+    from being mentions, and lets the scanner work on raw UTF-8 bytes.
+    """
+    return {form, form[:1].upper() + form[1:], form.upper()}
 
 
 def _add(bucket: dict[str, list[Hit]], key: str, hit: Hit) -> None:
@@ -172,36 +278,42 @@ def load_index(
     digest = table_digest(files, allow_conflicts) if use_cache else ""
     cached = cache_dir() / f"index-{digest[:40]}.pickle" if digest else None
     if cached is not None:
-        with contextlib.suppress(
-            OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError
-        ):
-            with cached.open("rb") as f:
-                index = pickle.load(f)
-            if isinstance(index, Index) and index.digest == digest:
-                return index
+        found = Index.read(cached, digest)
+        if found is not None:
+            return found
     table = load_tables(files, allow_conflicts=allow_conflicts)
-    index = Index.build(table)
-    index.digest = digest
+    index = Index.build(table, digest)
     if cached is not None:
-        _save(index, cached)
+        with contextlib.suppress(OSError):  # a cache that cannot be written is skipped
+            index.save(cached)
     return index
 
 
-def _save(index: Index, path: Path) -> None:
-    """Write the cache atomically; a cache that cannot be written is simply skipped."""
+def _write(path: Path, value: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".index-", dir=path.parent)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".index-", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                pickle.dump(index, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-    except OSError:
-        return
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _read_part(stored: Path | None, part: str) -> Any:
+    """Read one part of a cached index; a part gone missing is a table error, said plainly."""
+    if stored is None:
+        raise TableError(f"the index has no {part} part")
+    path = stored.with_suffix(f".{part}")
+    try:
+        with path.open("rb") as f:
+            return pickle.load(f)
+    except (OSError, pickle.UnpicklingError, EOFError) as exc:
+        raise TableError(
+            f"{path}: cached index is unreadable ({exc}); delete it or pass --no-cache"
+        ) from None
 
 
 __all__ = ["FORMAT", "Hit", "Index", "TableError", "cache_dir", "load_index", "table_digest"]

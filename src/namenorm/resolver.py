@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from namenorm.fold import fold, key
+from namenorm.house import Target
 from namenorm.index import Hit, Index, load_index
-from namenorm.rewrite import Mention, Scanner, Target
+from namenorm.rewrite import Mention, Scanner
 from namenorm.score import RULE_SCORES, Match
 
 

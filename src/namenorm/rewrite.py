@@ -1,12 +1,12 @@
 """Finding mentions in running text and rewriting them, losslessly and as a stream.
 
-A mention is a table form found on Unicode word boundaries, in a case a writer
-would use (as listed, ALL CAPS, or Title Case), possibly followed by an English
-possessive, which the boundary rule leaves in place. Everything that is not a
-rewritten mention comes out byte for byte as it went in: text is decoded with
-``surrogateescape`` so that invalid UTF-8 survives the round trip, and input is cut
-only where no mention can span the cut (a newline, or far enough back in a very
-long line), so memory stays flat on any input.
+A mention is a table form found on Unicode word boundaries, written as listed,
+capitalised or in capitals, possibly followed by an English possessive, which the
+boundary rule leaves in place. The scanner works on raw UTF-8 bytes: it never
+decodes what it does not rewrite, so everything else comes out byte for byte as
+it went in, invalid UTF-8 included, and input is cut only where no mention can
+span the cut (a newline, or far enough back in a very long line), so memory stays
+flat on any input.
 
 Spellings hidden by invisible characters or by letters of another script
 ("Lukа\u200bshenko") are found in a cleaned view of the line and reported with what
@@ -15,59 +15,137 @@ was hidden; they are rewritten to the clean house spelling.
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal
+from functools import cached_property
+from typing import NamedTuple
 
-from namenorm.fold import INVISIBLES, is_latin, lowered, unmix
-from namenorm.index import Hit, Index
-from namenorm.keys import FULL, LISTED, SHORT, SURNAME, split_person
-from namenorm.translit import is_cyrillic
+from namenorm.fold import INVISIBLES, unmix
+from namenorm.house import Reading, Target, Writer
+from namenorm.index import Index
+from namenorm.keys import LISTED
 
-Target = Literal["canonical", "id"]
 
-_SUSPICIOUS_RE = re.compile(
-    "[" + re.escape("".join(sorted(INVISIBLES))) + "]"
-    r"|[A-Za-z][\u0400-\u052f]|[\u0400-\u052f][A-Za-z]"
+def _invisibles_pattern() -> re.Pattern[bytes]:
+    """A bytes regex for the UTF-8 of every invisible character, grouped by prefix."""
+    groups: dict[bytes, list[bytes]] = {}
+    for char in sorted(INVISIBLES):
+        data = char.encode("utf-8")
+        groups.setdefault(data[:-1], []).append(data[-1:])
+    return re.compile(
+        b"|".join(
+            re.escape(prefix) + b"[" + b"".join(re.escape(last) for last in lasts) + b"]"
+            for prefix, lasts in groups.items()
+        )
+    )
+
+
+_INVISIBLE_RE = _invisibles_pattern()
+_SCRIPT_CLASSES = bytes(
+    ord("L")
+    if chr(b).isascii() and chr(b).isalpha()
+    else ord("C")
+    if 0xD0 <= b <= 0xD4  # lead byte of a Cyrillic letter
+    else ord("c")
+    if 0x80 <= b <= 0xBF  # continuation byte
+    else ord("\n")
+    if b == 0x0A
+    else ord(" ")
+    for b in range(256)
 )
+"""Bytes to classes, so that Latin next to Cyrillic is a plain substring search."""
+_MIXED = (b"LC", b"CcL")
+
+
+def _suspicious_lines(buf: bytes) -> Iterator[tuple[int, int]]:
+    """(start, end) of the lines that may hide a name: invisibles, or mixed scripts."""
+    starts: set[int] = set()
+    for hit in _INVISIBLE_RE.finditer(buf):
+        starts.add(buf.rfind(b"\n", 0, hit.start()) + 1)
+    classes = buf.translate(_SCRIPT_CLASSES)
+    for pair in _MIXED:
+        pos = classes.find(pair)
+        while pos >= 0:
+            start = buf.rfind(b"\n", 0, pos) + 1
+            starts.add(start)
+            end = buf.find(b"\n", pos)
+            pos = classes.find(pair, len(buf) if end < 0 else end)
+    for start in sorted(starts):
+        end = buf.find(b"\n", start)
+        yield start, len(buf) if end < 0 else end
+
+
 _WORD_RE = re.compile(r"\w+")
-_TITLE_RE = re.compile(r"(?<![^\W\d_])[^\W\d_]")
-_ASCII_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+_ASCII_WORD = bytes(1 if chr(b).isalnum() or chr(b) == "_" else 0 for b in range(128))
 
 
 def is_word_char(char: str) -> bool:
     """Unicode word character: letter, digit, underscore or combining mark."""
     if char < "\x80":
-        return char in _ASCII_WORD
+        return bool(_ASCII_WORD[ord(char)])
     return char.isalnum() or unicodedata.category(char)[0] == "M"
 
 
-def script_of(text: str) -> str:
-    """ "cyrillic", "latin" or "other": the script of a spelling's letters."""
-    for char in text:
-        if is_cyrillic(char):
-            return "cyrillic"
-        if is_latin(char):
-            return "latin"
-    return "other"
+def _char_ending_at(buf: bytes, end: int) -> str:
+    """The character whose UTF-8 ends at byte ``end`` (U+FFFD for invalid bytes)."""
+    start = end - 1
+    while start > 0 and end - start < 4 and 0x80 <= buf[start] < 0xC0:
+        start -= 1
+    try:
+        return buf[start:end].decode("utf-8")
+    except UnicodeDecodeError:
+        return "\ufffd"
 
 
-def _title(text: str) -> str:
-    return _TITLE_RE.sub(lambda m: m.group(0).upper(), text)
+def _char_starting_at(buf: bytes, start: int) -> str:
+    """The character whose UTF-8 starts at byte ``start`` (U+FFFD for invalid bytes)."""
+    lead = buf[start]
+    size = 1 if lead < 0xC0 else 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
+    try:
+        return buf[start : start + size].decode("utf-8")
+    except UnicodeDecodeError:
+        return "\ufffd"
 
 
-def case_fits(found: str, form: str) -> bool:
-    """Is ``found`` the form written as listed, in capitals, or in title case?
+def _word_before(buf: bytes, pos: int, before: str) -> bool:
+    if pos == 0:
+        return is_word_char(before)
+    b = buf[pos - 1]
+    return bool(_ASCII_WORD[b]) if b < 0x80 else is_word_char(_char_ending_at(buf, pos))
 
-    An all-lowercase "minsk" or a mixed "eU" is not a mention of Minsk or the EU.
-    """
-    if found == form:
-        return True
-    if found.isupper():
-        return True
-    return not form.isupper() and found == _title(form)
+
+def _word_at(buf: bytes, pos: int) -> bool:
+    if pos >= len(buf):
+        return False
+    b = buf[pos]
+    return bool(_ASCII_WORD[b]) if b < 0x80 else is_word_char(_char_starting_at(buf, pos))
+
+
+def _followed_by_name(buf: bytes, end: int) -> bool:
+    """True when a capitalised word follows after one space: the name goes on."""
+    if end + 1 >= len(buf) or buf[end] != 0x20:
+        return False
+    b = buf[end + 1]
+    return 0x41 <= b <= 0x5A if b < 0x80 else _char_starting_at(buf, end + 1).isupper()
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 to text, keeping every invalid byte as a lone surrogate."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("utf-8", "surrogateescape")
+
+
+def encode(text: str) -> bytes:
+    """The exact inverse of :func:`decode`."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape")
 
 
 @dataclass(frozen=True)
@@ -145,349 +223,261 @@ def describe_hidden(found: str) -> str | None:
     return "; ".join(dict.fromkeys(notes)) or None
 
 
-@dataclass(frozen=True, slots=True)
-class Reading:
-    """What a pattern, found as a given text, resolves to and becomes.
+class Hidden(NamedTuple):
+    """A spelling that was hidden: what hid it, and the clean text it spells."""
 
-    It depends only on the pattern and the exact text found (its case), so it is
-    worked out once and cached: the per-mention cost of a scan is a dictionary hit.
-    """
-
-    id: str | None
-    canonical: str | None
-    replacement: str | None
-    rule: str
-    spelling: str
-    ambiguous: tuple[str, ...]
-    note: str | None
-    short: bool
-    """A surname or initials form: rejected when a capitalised word follows."""
+    description: str
+    clean: str
 
 
-Found = tuple[int, int, Reading, "str | None"]
-"""(start, end, reading, what was hidden) for one mention in a text."""
-
-_UNSEEN = object()
-
-
-def to_mention(text: str, found: Found) -> Mention:
-    """The full mention record of a found span."""
-    s, e, r, hidden = found
-    return Mention(
-        s,
-        e,
-        text[s:e],
-        r.id,
-        r.canonical,
-        r.replacement,
-        r.rule,
-        r.spelling,
-        hidden,
-        r.ambiguous,
-        r.note,
-    )
+Found = tuple[int, int, int, "Hidden | None"]
+"""(start byte, end byte, automaton pattern id, what was hidden) for one mention."""
 
 
 class Scanner:
-    """Finds mentions of an index's entities in text and works out their rewrites."""
+    """Finds mentions of an index's entities in UTF-8 text and works out their rewrites.
+
+    Finding depends only on the table; what a mention becomes depends on the style
+    and target. For the house style the index carries every pattern's rewrite,
+    worked out at compile time, so the filter's inner loop is array lookups.
+    """
 
     def __init__(self, index: Index, *, style: str | None = None, to: Target = "canonical") -> None:
-        if style is not None and style not in index.styles:
-            known = ", ".join(sorted(index.styles)) or "none defined"
-            raise ValueError(f"unknown style {style!r} (known: {known})")
         self.index = index
-        self.style = style
-        self.to: Target = to
+        self.writer = Writer(index.ids, index.canonicals, index.styles, style, to)
+        patterns = index.patterns
         self.automaton = index.automaton
-        self.patterns = index.patterns
-        self.window = index.max_form_chars + 1
-        self._readings: dict[tuple[int, str], Reading | None] = {}
-        self._targets: dict[tuple[int, str], str] = {}
+        self.window = patterns.max_pattern_bytes + 1
+        """No mention is longer than this many bytes."""
+        self.short = patterns.short
+        self.house = style is None and to == "canonical"
+        self.rewrite_ids = patterns.rewrite
+        self.rewrites = patterns.rewrites
+        self._readings: dict[int, Reading] = {}
 
-    # -- finding -------------------------------------------------------------
+    # -- text API ------------------------------------------------------------
     def scan(self, text: str, before: str = "\n") -> list[Mention]:
-        """Every mention in ``text``, in order; ``before`` is the character preceding it."""
-        return [to_mention(text, f) for f in self.find(text, before)]
+        """Every mention in ``text``, in order, offsets in code points."""
+        buf = encode(text)
+        return self.mentions(buf, self.find(buf, before))
 
     def rewrite(self, text: str, before: str = "\n") -> str:
         """``text`` with every mention rewritten; the rest unchanged."""
-        return splice(text, self.find(text, before))
+        buf = encode(text)
+        return decode(self.splice(buf, self.find(buf, before)))
 
-    def find(self, text: str, before: str = "\n") -> list[Found]:
-        """Every mention in ``text`` as (start, end, reading, hidden), in order."""
-        found = self._find_plain(text, before)
-        if not text.isascii() and _SUSPICIOUS_RE.search(text) is not None:
-            found = self._add_hidden(text, before, found)
+    # -- finding -------------------------------------------------------------
+    def find(self, buf: bytes, before: str = "\n") -> list[Found]:
+        """Every mention in a UTF-8 buffer, in order; ``before`` is the preceding character."""
+        found = self._find_plain(buf, before)
+        if not buf.isascii():
+            extra: list[Found] = []
+            for start, end in _suspicious_lines(buf):
+                context = before if start == 0 else "\n"
+                extra += self._hidden_in_line(buf, start, end, context, found)
+            if extra:
+                found = sorted(found + extra, key=lambda f: f[0])
         return found
 
-    def _find_plain(self, text: str, before: str) -> list[Found]:
-        low = lowered(text)
-        try:
-            raw = self.automaton.find(low)
-        except UnicodeEncodeError:  # lone surrogates from invalid UTF-8: mask them
-            low = low.encode("utf-8", "replace").decode("utf-8")
-            raw = self.automaton.find(low)
+    def _find_plain(self, buf: bytes, before: str) -> list[Found]:
         out: list[Found] = []
         end = 0
-        n = len(text)
-        readings = self._readings
-        for s, e, pid in raw:
+        n = len(buf)
+        short = self.short
+        aw = _ASCII_WORD
+        for s, e, pid in self.automaton.find(buf):
             if s < end:
                 continue
-            # The common case inline: boundaries, then the cached reading.
-            prev = text[s - 1] if s else before
-            nxt = text[e] if e < n else " "
-            reading: object = None
-            if not (prev in _ASCII_WORD or (prev > "\x7f" and is_word_char(prev))) and not (
-                nxt in _ASCII_WORD or (nxt > "\x7f" and is_word_char(nxt))
-            ):
-                reading = readings.get((pid, text[s:e]), _UNSEEN)
-                if reading is _UNSEEN:
-                    reading = self._read(pid, text[s:e])
-                if reading is not None and reading.short and _followed_by_name(text, e):  # type: ignore[attr-defined]
-                    reading = None
-            if reading is not None:
-                out.append((s, e, reading, None))  # type: ignore[arg-type]
+            # The common case inline: word boundaries on both sides, no name following.
+            if s:
+                b = buf[s - 1]
+                ok = not (aw[b] if b < 0x80 else is_word_char(_char_ending_at(buf, s)))
+            else:
+                ok = not is_word_char(before)
+            if ok and e < n:
+                b = buf[e]
+                ok = not (aw[b] if b < 0x80 else is_word_char(_char_starting_at(buf, e)))
+            if ok and not (short[pid] and _followed_by_name(buf, e)):
+                out.append((s, e, pid, None))
                 end = e
                 continue
-            match = self._longest_at(text, low, s, e, pid, before)
+            if buf[s:e].isalnum():
+                continue  # one ASCII word ("Th" in "The"): no shorter or inner form can fit
+            match = self._longest_at(buf, s, e, pid, before)
             if match is None:
                 # Leftmost-longest skips forms that start inside a rejected one.
-                match = self._first_at_or_after(text, low, s + 1, e, before)
+                match = self._first_at_or_after(buf, s + 1, e, before)
             if match is not None:
                 out.append(match)
                 end = match[1]
         return out
 
-    def _accept(self, text: str, s: int, e: int, pid: int, before: str) -> Found | None:
-        prev = text[s - 1] if s else before
-        if is_word_char(prev) or (e < len(text) and is_word_char(text[e])):
+    def _accept(self, buf: bytes, s: int, e: int, pid: int, before: str) -> Found | None:
+        if _word_before(buf, s, before) or _word_at(buf, e):
             return None
-        found = text[s:e]
-        reading = self._readings.get((pid, found), _UNSEEN)
-        if reading is _UNSEEN:
-            reading = self._read(pid, found)
-        if reading is None or (reading.short and _followed_by_name(text, e)):  # type: ignore[attr-defined]
+        if self.short[pid] and _followed_by_name(buf, e):
             return None
-        return (s, e, reading, None)  # type: ignore[return-value]
+        return (s, e, pid, None)
 
-    def _longest_at(
-        self, text: str, low: str, s: int, e: int, pid: int, before: str
-    ) -> Found | None:
+    def _longest_at(self, buf: bytes, s: int, e: int, pid: int, before: str) -> Found | None:
         """The longest acceptable mention starting at s, trying shorter forms in turn."""
         while True:
-            match = self._accept(text, s, e, pid, before)
+            match = self._accept(buf, s, e, pid, before)
             if match is not None:
                 return match
-            shorter = self.automaton.find(low[s : e - 1]) if e - 1 > s else []
+            shorter = self.automaton.find(buf[s : e - 1]) if e - 1 > s else []
             if not shorter or shorter[0][0] != 0:
                 return None
             e, pid = s + shorter[0][1], shorter[0][2]
 
-    def _first_at_or_after(
-        self, text: str, low: str, start: int, stop: int, before: str
-    ) -> Found | None:
+    def _first_at_or_after(self, buf: bytes, start: int, stop: int, before: str) -> Found | None:
         """The leftmost acceptable mention starting in [start, stop)."""
         pos = start
         while pos < stop:
-            raw = self.automaton.find(low[pos : stop + self.window])
+            raw = self.automaton.find(buf[pos : stop + self.window])
             if not raw or pos + raw[0][0] >= stop:
                 return None
             ws, we, pid = raw[0]
-            match = self._longest_at(text, low, pos + ws, pos + we, pid, before)
+            match = self._longest_at(buf, pos + ws, pos + we, pid, before)
             if match is not None:
                 return match
             pos += ws + 1
         return None
 
-    def _read(self, pid: int, found: str) -> Reading | None:
-        """Work out (and cache) what a pattern found as this text means; None: no mention."""
-        if len(self._readings) > 1_000_000:
-            self._readings.clear()
-        reading = self._read_uncached(pid, found)
-        self._readings[(pid, found)] = reading
-        return reading
-
-    def _read_uncached(self, pid: int, found: str) -> Reading | None:
-        hits = [h for h in self.patterns[pid] if case_fits(found, h.form)]
-        if not hits:
-            return None
-        strongest = hits[0].rule
-        hits = [h for h in hits if h.rule == strongest]
-        short = any(h.shape != FULL for h in hits)
-        entities = list(dict.fromkeys(h.entity for h in hits))
-        if len(entities) > 1:
-            # Never guess the entity; but when every candidate is written the same way
-            # (two Lukashenkas, one house surname), the spelling is no guess.
-            ids = tuple(self.index.ids[i] for i in entities)
-            first = {h.entity: h for h in reversed(hits)}
-            rewrites = {self._replacement(first[i], found) for i in entities}
-            replacement, note = rewrites.pop() if len(rewrites) == 1 else (None, None)
-            if self.to == "id":
-                replacement = None
-            return Reading(
-                None,
-                None,
-                replacement,
-                strongest,
-                hits[0].spelling,
-                ids,
-                note or "ambiguous",
-                short,
-            )
-        hit = hits[0]
-        replacement, note = self._replacement(hit, found)
-        return Reading(
-            self.index.ids[hit.entity],
-            self.index.canonicals[hit.entity],
-            replacement,
-            hit.rule,
-            hit.spelling,
-            (),
-            note,
-            short,
-        )
-
-    def _add_hidden(self, text: str, before: str, plain: list[Found]) -> list[Found]:
-        extra: list[Found] = []
-        done = -1
-        for hit in _SUSPICIOUS_RE.finditer(text):
-            if hit.start() < done:
-                continue
-            start = text.rfind("\n", 0, hit.start()) + 1
-            end = text.find("\n", hit.end())
-            done = end = len(text) if end < 0 else end
-            extra += self._hidden_in_line(text, start, end, before if start == 0 else "\n", plain)
-        return sorted(plain + extra, key=lambda f: f[0]) if extra else plain
-
     def _hidden_in_line(
-        self, text: str, start: int, end: int, before: str, plain: list[Found]
+        self, buf: bytes, start: int, end: int, before: str, plain: list[Found]
     ) -> list[Found]:
         """Mentions visible only once invisibles and homoglyphs are cleaned from a line."""
-        keep: list[int] = []
-        chars: list[str] = []
-        for i in range(start, end):
-            char = text[i]
-            if char not in INVISIBLES:
-                keep.append(i)
-                chars.append(char)
-        clean = _WORD_RE.sub(lambda m: unmix(m.group(0)), "".join(chars))
-        taken = [(f[0], f[1]) for f in plain if start <= f[0] < end]
+        line = decode(buf[start:end])
+        offsets = [start]
+        for char in line:
+            offsets.append(offsets[-1] + len(encode(char)))
+        visible = [i for i, char in enumerate(line) if char not in INVISIBLES]
+        cleaned = _WORD_RE.sub(lambda m: unmix(m.group(0)), "".join(line[i] for i in visible))
+        clean = bytearray()
+        starts: list[int] = []
+        ends: list[int] = []
+        for i, char in zip(visible, cleaned, strict=True):
+            piece = encode(char)
+            clean += piece
+            starts += [offsets[i]] * len(piece)
+            ends += [offsets[i + 1]] * len(piece)
+        clean_bytes = bytes(clean)
         extra: list[Found] = []
-        for cs, ce, reading, _ in self._find_plain(clean, before):
-            s, e = keep[cs], keep[ce - 1] + 1
-            found = text[s:e]
-            if found == clean[cs:ce] or any(s < te and ts < e for ts, te in taken):
-                continue
-            extra.append((s, e, reading, describe_hidden(found)))
+        for cs, ce, pid, _ in self._find_plain(clean_bytes, before):
+            s, e = starts[cs], ends[ce - 1]
+            if buf[s:e] == clean_bytes[cs:ce]:
+                continue  # nothing hidden: the plain scan has it
+            i = bisect.bisect_left(plain, s, key=lambda f: f[1] - 1)  # first ending after s
+            if i < len(plain) and plain[i][0] < e:
+                continue  # overlaps a plain mention
+            hidden = describe_hidden(decode(buf[s:e])) or "invisible characters"
+            extra.append((s, e, pid, Hidden(hidden, decode(clean_bytes[cs:ce]))))
         return extra
 
-    # -- rewriting -----------------------------------------------------------
-    def _replacement(self, hit: Hit, found: str) -> tuple[str | None, str | None]:
-        if self.to == "id":
-            return self.index.ids[hit.entity], None
-        if hit.rule == SHORT:
-            return found, None  # a house-approved short form ("UK", "USSR"): keep it
-        target = self._target(hit.entity, hit.shape)
-        if script_of(found) != script_of(target):
-            return None, f"{script_of(found)} script, house spelling is {script_of(target)}"
-        if found.isupper() and not hit.form.isupper() and not target.isupper():
-            target = target.upper()  # the writer capitalised it; a listed acronym is not that
-        return target, None
+    # -- what mentions become ------------------------------------------------
+    def reading(self, pid: int, found: str) -> Reading:
+        """What a pattern, found as this text, resolves to and becomes (cached)."""
+        cached = self._readings.get(pid)
+        if cached is None:
+            cached = self._readings[pid] = self.writer.read(self.index.pattern_hits(pid), found)
+        return cached
 
-    def _target(self, entity: int, shape: str) -> str:
-        """The house (or style) spelling of an entity, cut to the shape of the form found."""
-        cached = self._targets.get((entity, shape))
-        if cached is not None:
-            return cached
-        target = self.index.spelling(entity, self.style)
-        if shape != FULL:
-            person = split_person(target)
-            if person is not None:
-                target = (
-                    person.surname
-                    if shape == SURNAME
-                    else (f"{person.initials()} {person.surname}")
+    def splice(self, buf: bytes, found: list[Found]) -> bytes:
+        """The buffer with the found mentions (in order, not overlapping) rewritten."""
+        parts: list[bytes] = []
+        pos = 0
+        house, rewrite_ids, rewrites = self.house, self.rewrite_ids, self.rewrites
+        for s, e, pid, hidden in found:
+            if hidden is None and house:
+                r = rewrite_ids[pid]
+                if r < 0:
+                    continue
+                new = rewrites[r]
+            else:
+                text = hidden.clean if hidden is not None else decode(buf[s:e])
+                replacement = self.reading(pid, text).replacement
+                if replacement is None:
+                    continue
+                new = replacement.encode("utf-8")
+                if buf[s:e] == new:
+                    continue
+            parts.append(buf[pos:s])
+            parts.append(new)
+            pos = e
+        if not parts:
+            return buf
+        parts.append(buf[pos:])
+        return b"".join(parts)
+
+    def mentions(self, buf: bytes, found: list[Found]) -> list[Mention]:
+        """Full mention records, with offsets converted from bytes to code points."""
+        out: list[Mention] = []
+        byte_pos = char_pos = 0
+        for s, e, pid, hidden in found:
+            char_pos += len(decode(buf[byte_pos:s]))
+            text = decode(buf[s:e])
+            r = self.reading(pid, hidden.clean if hidden is not None else text)
+            out.append(
+                Mention(
+                    char_pos,
+                    char_pos + len(text),
+                    text,
+                    r.id,
+                    r.canonical,
+                    r.replacement,
+                    r.rule,
+                    r.spelling,
+                    hidden.description if hidden is not None else None,
+                    r.ambiguous,
+                    r.note,
                 )
-        self._targets[(entity, shape)] = target
-        return target
-
-
-def splice(text: str, found: list[Found]) -> str:
-    """Apply the rewrites of found mentions (in order, not overlapping) to ``text``."""
-    parts: list[str] = []
-    pos = 0
-    for s, e, reading, _hidden in found:
-        replacement = reading.replacement
-        if replacement is None or (e - s == len(replacement) and text[s:e] == replacement):
-            continue
-        parts.append(text[pos:s])
-        parts.append(replacement)
-        pos = e
-    if not parts:
-        return text
-    parts.append(text[pos:])
-    return "".join(parts)
-
-
-def _followed_by_name(text: str, end: int) -> bool:
-    """True when a capitalised word follows (after one space): the name goes on."""
-    if end + 1 >= len(text) or text[end] != " ":
-        return False
-    nxt = text[end + 1]
-    return nxt.isupper()
+            )
+            byte_pos, char_pos = e, char_pos + len(text)
+        return out
 
 
 # -- streams ------------------------------------------------------------------
-def decode(data: bytes) -> str:
-    """UTF-8 to text, keeping every invalid byte as a lone surrogate."""
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("utf-8", "surrogateescape")
-
-
-def encode(text: str) -> bytes:
-    """The exact inverse of :func:`decode`."""
-    try:
-        return text.encode("utf-8")
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "surrogateescape")
-
-
 @dataclass
 class Segment:
-    """A piece of the stream that no mention spans, with its mentions."""
+    """A piece of the stream that no mention spans, with what was found in it."""
 
-    text: str
+    scanner: Scanner
+    data: bytes
     found: list[Found]
     line: int
-    """1-based line number of the segment's first character."""
+    """1-based line number of the segment's first character (0 when not tracked)."""
     column: int
     """0-based code-point column of the segment's first character."""
 
-    @property
-    def mentions(self) -> list[Mention]:
-        """The full mention records of the segment."""
-        return [to_mention(self.text, f) for f in self.found]
+    @cached_property
+    def text(self) -> str:
+        """The segment decoded (invalid bytes as lone surrogates)."""
+        return decode(self.data)
 
-    def rewritten(self) -> str:
-        """The segment's text with its mentions rewritten."""
-        return splice(self.text, self.found)
+    @cached_property
+    def mentions(self) -> list[Mention]:
+        """The full mention records, offsets in code points within the segment."""
+        return self.scanner.mentions(self.data, self.found)
+
+    def rewritten(self) -> bytes:
+        """The segment with its mentions rewritten."""
+        return self.scanner.splice(self.data, self.found)
 
 
 class Stream:
-    """Cuts a byte stream into decoded segments that no mention can span.
+    """Cuts a byte stream into segments that no mention can span.
 
     Complete lines are released as soon as they arrive (so an interactive filter
     answers line by line); a line longer than ``segment_bytes`` is cut far enough
-    back that every mention before the cut is whole.
+    back that every mention before the cut is whole. With ``track``, segments know
+    their line and column (which costs a decode); the plain filter does not need it.
     """
 
-    def __init__(self, scanner: Scanner, segment_bytes: int = 1 << 20) -> None:
+    def __init__(self, scanner: Scanner, segment_bytes: int = 1 << 20, track: bool = True) -> None:
         self.scanner = scanner
-        # A cut needs room for the longest form before it, in bytes (4 per character).
-        self.segment_bytes = max(segment_bytes, 16 * (scanner.window + 4))
+        self.segment_bytes = max(segment_bytes, 4 * (scanner.window + 8))
+        self.track = track
         self.pending = b""
         self.before = "\n"
         self.line = 1
@@ -499,47 +489,45 @@ class Stream:
         cut = buf.rfind(b"\n") + 1
         if cut:
             self.pending = buf[cut:]
-            yield self._segment(decode(buf[:cut]))
+            yield self._release(buf[:cut], self.scanner.find(buf[:cut], self.before))
             buf = self.pending
         else:
             self.pending = buf
         while len(buf) > self.segment_bytes:
             yield from self._long(buf)
             if len(self.pending) >= len(buf):
-                break  # too short to cut safely yet: wait for more input
+                break  # nothing could be cut safely yet: wait for more input
             buf = self.pending
 
     def close(self) -> Iterator[Segment]:
         """Flush what is left at the end of input."""
         if self.pending:
-            text, self.pending = decode(self.pending), b""
-            yield self._segment(text)
-
-    def _segment(self, text: str) -> Segment:
-        return self._release(text, self.scanner.find(text, self.before))
+            data, self.pending = self.pending, b""
+            yield self._release(data, self.scanner.find(data, self.before))
 
     def _long(self, buf: bytes) -> Iterator[Segment]:
-        text = decode(buf)
-        margin = self.scanner.window + 4
-        cut = len(text) - margin
+        cut = len(buf) - self.scanner.window - 4
+        while cut > 0 and 0x80 <= buf[cut] < 0xC0:
+            cut -= 1  # never inside a character
         if cut <= 0:
             return
-        found = [f for f in self.scanner.find(text, self.before) if f[0] < cut]
+        found = [f for f in self.scanner.find(buf, self.before) if f[0] < cut]
         if found and found[-1][1] > cut:
             cut = found[-1][1]
-        self.pending = encode(text[cut:])
-        yield self._release(text[:cut], found)
+        self.pending = buf[cut:]
+        yield self._release(buf[:cut], found)
 
-    def _release(self, text: str, found: list[Found]) -> Segment:
-        segment = Segment(text, found, self.line, self.column)
-        newlines = text.count("\n")
-        if newlines:
-            self.line += newlines
-            self.column = len(text) - text.rfind("\n") - 1
-        else:
-            self.column += len(text)
-        if text:
-            self.before = text[-1]
+    def _release(self, data: bytes, found: list[Found]) -> Segment:
+        segment = Segment(self.scanner, data, found, self.line if self.track else 0, self.column)
+        if data:
+            self.before = _char_ending_at(data, len(data))
+            if self.track:
+                newline = data.rfind(b"\n")
+                if newline >= 0:
+                    self.line += data.count(b"\n")
+                    self.column = len(decode(data[newline + 1 :]))
+                else:
+                    self.column += len(decode(data))
         return segment
 
 

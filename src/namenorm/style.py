@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from namenorm.fold import INVISIBLES
-from namenorm.rewrite import Mention, Scanner, Segment, Stream, encode, positions
+from namenorm.rewrite import Mention, Scanner, Segment, Stream, positions
 
 READ_BYTES = 1 << 20
 
@@ -81,7 +81,7 @@ def check_stream(
     def emit(segments: Iterable[Segment]) -> Iterator[Finding]:
         for segment in segments:
             if sink is not None:
-                sink.write(encode(segment.rewritten()))
+                sink.write(segment.rewritten())
             yield from findings(positions(segment), path)
 
     while True:
