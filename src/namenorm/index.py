@@ -26,11 +26,12 @@ from typing import Any, NamedTuple
 import daachorse
 
 from namenorm import __version__
+from namenorm.fold import INVISIBLES
 from namenorm.house import Writer
 from namenorm.keys import FULL, LISTED, RULES, SHORT, form_key, forms, natural_order
 from namenorm.table import Table, TableError, bundled_table_path, load_tables
 
-FORMAT = 5
+FORMAT = 6
 """Bumped whenever the cached layout changes, so stale caches are rebuilt, not misread."""
 
 
@@ -47,6 +48,9 @@ class Hit(NamedTuple):
     """FULL, SURNAME or INITIALS: which part of the house spelling a rewrite writes."""
 
 
+NAME, SHORT_NAME, INVISIBLE = 0, 1, 2
+"""Kinds of automaton pattern (see Patterns.kind)."""
+
 RawHits = tuple[tuple[int, str, str, str, str], ...]
 """Hits as plain tuples: how they are stored, because plain tuples unpickle fast."""
 
@@ -55,12 +59,12 @@ RawHits = tuple[tuple[int, str, str, str, str], ...]
 class Patterns:
     """The text side of an index: the automaton and what each of its patterns reaches."""
 
-    hits: list[RawHits]
-    """Per automaton pattern id: the forms it stands for, strongest rule first."""
     automaton_bytes: bytes
     max_pattern_bytes: int
-    short: bytes
-    """Per pattern id: 1 for a surname or initials form (no mention when a name follows)."""
+    kind: bytes
+    """Per pattern id: NAME, SHORT_NAME (a surname or initials form: no mention when a
+    capitalised word follows) or INVISIBLE (an invisible character, which marks a line
+    to search for hidden spellings)."""
     rewrite: array[int]
     """Per pattern id: the index in ``rewrites`` of its default house spelling, -1 if kept."""
     rewrites: list[bytes]
@@ -79,6 +83,7 @@ class Index:
         styles: dict[str, dict[int, str]],
         keys: dict[str, RawHits] | None = None,
         patterns: Patterns | None = None,
+        hits: list[RawHits] | None = None,
         stored: Path | None = None,
     ) -> None:
         self.digest = digest
@@ -88,6 +93,7 @@ class Index:
         self.styles = styles
         self._keys = keys
         self._patterns = patterns
+        self._hits = hits
         self._stored = stored
         self._automaton: Any = None
 
@@ -117,7 +123,9 @@ class Index:
 
     def pattern_hits(self, pid: int) -> tuple[Hit, ...]:
         """What an automaton pattern stands for, strongest rule first."""
-        return tuple(Hit._make(h) for h in self.patterns.hits[pid])
+        if self._hits is None:
+            self._hits = _read_part(self._stored, "hits")
+        return tuple(Hit._make(h) for h in self._hits[pid])
 
     def hits(self, key: str) -> tuple[Hit, ...]:
         """What an exact key reaches, strongest rule first."""
@@ -151,7 +159,10 @@ class Index:
                 for variant in case_variants(text):
                     _add(texts, variant, hit)
         pattern_texts = [t for t in texts if t.strip()]
-        encoded = [t.encode("utf-8") for t in pattern_texts]
+        # Invisible characters go into the same automaton, after the names: the scan
+        # that finds names also finds the lines that may hide one, at no extra cost.
+        invisibles = [c.encode("utf-8") for c in sorted(INVISIBLES)]
+        encoded = [t.encode("utf-8") for t in pattern_texts] + invisibles
         automaton = daachorse.DoubleArrayAhoCorasick(
             encoded, match_kind=daachorse.MATCH_KIND_LEFTMOST_LONGEST
         )
@@ -160,23 +171,21 @@ class Index:
         canonicals = [e.canonical for e in table.entities]
         writer = Writer(ids, canonicals, styles)
         hits = [_raw(texts[t], plain) for t in pattern_texts]
-        short = bytearray(len(hits))
-        rewrite = array("i", bytes(4 * len(hits)))
+        kind = bytearray(len(encoded))
+        rewrite = array("i", [-1]) * len(encoded)
         rewrites: dict[bytes, int] = {}
         for pid, (text, raw) in enumerate(zip(pattern_texts, hits, strict=True)):
             strongest = [Hit._make(h) for h in raw if h[1] == raw[0][1]]
-            short[pid] = any(h.shape != FULL for h in strongest)
+            kind[pid] = SHORT_NAME if any(h.shape != FULL for h in strongest) else NAME
             new = writer.read(tuple(strongest), text).replacement
-            rewrite[pid] = (
-                -1
-                if new is None or new == text
-                else rewrites.setdefault(new.encode("utf-8"), len(rewrites))
-            )
+            if new is not None and new != text:
+                rewrite[pid] = rewrites.setdefault(new.encode("utf-8"), len(rewrites))
+        for pid in range(len(pattern_texts), len(encoded)):
+            kind[pid] = INVISIBLE
         patterns = Patterns(
-            hits=hits,
             automaton_bytes=automaton.serialize(),
             max_pattern_bytes=max((len(t) for t in encoded), default=1),
-            short=bytes(short),
+            kind=bytes(kind),
             rewrite=rewrite,
             rewrites=list(rewrites),
         )
@@ -188,12 +197,14 @@ class Index:
             styles=styles,
             keys={k: _raw(v, plain) for k, v in keys.items()},
             patterns=patterns,
+            hits=hits,
         )
 
     def save(self, path: Path) -> None:
         """Write the three parts of the index beside ``path``, each atomically."""
         _write(path.with_suffix(".keys"), self.keys)
         _write(path.with_suffix(".patterns"), self.patterns)
+        _write(path.with_suffix(".hits"), self._hits or _read_part(self._stored, "hits"))
         _write(path, (self.digest, self.ids, self.canonicals, self.types, self.styles))
 
     @classmethod

@@ -25,25 +25,9 @@ from typing import NamedTuple
 
 from namenorm.fold import INVISIBLES, unmix
 from namenorm.house import Reading, Target, Writer
-from namenorm.index import Index
+from namenorm.index import INVISIBLE, SHORT_NAME, Index
 from namenorm.keys import LISTED
 
-
-def _invisibles_pattern() -> re.Pattern[bytes]:
-    """A bytes regex for the UTF-8 of every invisible character, grouped by prefix."""
-    groups: dict[bytes, list[bytes]] = {}
-    for char in sorted(INVISIBLES):
-        data = char.encode("utf-8")
-        groups.setdefault(data[:-1], []).append(data[-1:])
-    return re.compile(
-        b"|".join(
-            re.escape(prefix) + b"[" + b"".join(re.escape(last) for last in lasts) + b"]"
-            for prefix, lasts in groups.items()
-        )
-    )
-
-
-_INVISIBLE_RE = _invisibles_pattern()
 _SCRIPT_CLASSES = bytes(
     ord("L")
     if chr(b).isascii() and chr(b).isalpha()
@@ -60,11 +44,9 @@ _SCRIPT_CLASSES = bytes(
 _MIXED = (b"LC", b"CcL")
 
 
-def _suspicious_lines(buf: bytes) -> Iterator[tuple[int, int]]:
+def _suspicious_lines(buf: bytes, invisible: list[int]) -> Iterator[tuple[int, int]]:
     """(start, end) of the lines that may hide a name: invisibles, or mixed scripts."""
-    starts: set[int] = set()
-    for hit in _INVISIBLE_RE.finditer(buf):
-        starts.add(buf.rfind(b"\n", 0, hit.start()) + 1)
+    starts = {buf.rfind(b"\n", 0, pos) + 1 for pos in invisible}
     classes = buf.translate(_SCRIPT_CLASSES)
     for pair in _MIXED:
         pos = classes.find(pair)
@@ -249,7 +231,7 @@ class Scanner:
         self.automaton = index.automaton
         self.window = patterns.max_pattern_bytes + 1
         """No mention is longer than this many bytes."""
-        self.short = patterns.short
+        self.kind = patterns.kind
         self.house = style is None and to == "canonical"
         self.rewrite_ids = patterns.rewrite
         self.rewrites = patterns.rewrites
@@ -269,24 +251,33 @@ class Scanner:
     # -- finding -------------------------------------------------------------
     def find(self, buf: bytes, before: str = "\n") -> list[Found]:
         """Every mention in a UTF-8 buffer, in order; ``before`` is the preceding character."""
-        found = self._find_plain(buf, before)
+        invisible: list[int] = []
+        found = self._find_plain(buf, before, invisible)
         if not buf.isascii():
             extra: list[Found] = []
-            for start, end in _suspicious_lines(buf):
+            for start, end in _suspicious_lines(buf, invisible):
                 context = before if start == 0 else "\n"
                 extra += self._hidden_in_line(buf, start, end, context, found)
             if extra:
                 found = sorted(found + extra, key=lambda f: f[0])
         return found
 
-    def _find_plain(self, buf: bytes, before: str) -> list[Found]:
+    def _find_plain(
+        self, buf: bytes, before: str, invisible: list[int] | None = None
+    ) -> list[Found]:
+        """Mentions as written; positions of invisible characters go to ``invisible``."""
         out: list[Found] = []
         end = 0
         n = len(buf)
-        short = self.short
+        kind = self.kind
         aw = _ASCII_WORD
         for s, e, pid in self.automaton.find(buf):
             if s < end:
+                continue
+            k = kind[pid]
+            if k == INVISIBLE:
+                if invisible is not None:
+                    invisible.append(s)
                 continue
             # The common case inline: word boundaries on both sides, no name following.
             if s:
@@ -297,7 +288,9 @@ class Scanner:
             if ok and e < n:
                 b = buf[e]
                 ok = not (aw[b] if b < 0x80 else is_word_char(_char_starting_at(buf, e)))
-            if ok and not (short[pid] and _followed_by_name(buf, e)):
+                if ok and k == SHORT_NAME and b == 0x20 and _followed_by_name(buf, e):
+                    ok = False
+            if ok:
                 out.append((s, e, pid, None))
                 end = e
                 continue
@@ -315,7 +308,8 @@ class Scanner:
     def _accept(self, buf: bytes, s: int, e: int, pid: int, before: str) -> Found | None:
         if _word_before(buf, s, before) or _word_at(buf, e):
             return None
-        if self.short[pid] and _followed_by_name(buf, e):
+        kind = self.kind[pid]
+        if kind == INVISIBLE or (kind == SHORT_NAME and _followed_by_name(buf, e)):
             return None
         return (s, e, pid, None)
 
