@@ -14,13 +14,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from namenorm import __version__
+from namenorm import __version__, pipeline
 from namenorm.resolver import Resolution, Resolver
 from namenorm.rewrite import Scanner, Stream, decode, encode, positions
 from namenorm.style import check_file, check_stream
 from namenorm.table import TableError
 
-READ_BYTES = 1 << 20
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
 
@@ -119,6 +118,13 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="write the mentions found as JSON lines instead of the text",
     )
+    filt.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        metavar="N",
+        help="worker processes for bulk input (default: one per core, up to 4; 1 = none)",
+    )
     filt.set_defaults(run=_filter)
 
     check = commands.add_parser(
@@ -191,30 +197,28 @@ def _json_line(result: Resolution) -> str:
 
 def _filter(args: argparse.Namespace) -> int:
     scanner = _scanner(_resolver(args), args, args.to)
-    stream = Stream(scanner, track=args.mentions)
+    read = pipeline.reader(sys.stdin.buffer.fileno())
     out = sys.stdout.buffer
-    fd = sys.stdin.buffer.fileno()
+    if not args.mentions:
+        jobs = args.jobs if args.jobs is not None else pipeline.default_jobs()
+        pipeline.rewrite(read, out.write, out.flush, scanner, jobs=jobs)
+        return 0
     offset = 0
-    while True:
-        data = os.read(fd, READ_BYTES)
-        segments = stream.feed(data) if data else stream.close()
-        for segment in segments:
-            if args.mentions:
-                for line, column, m in positions(segment):
-                    record = {
-                        "line": line,
-                        "column": column,
-                        "offset": offset + m.start,
-                        **m.as_dict(),
-                    }
-                    record["start"], record["end"] = column - 1, column - 1 + len(m.text)
-                    out.write(encode(json.dumps(record, ensure_ascii=False) + "\n"))
-                offset += len(segment.text)
-            else:
-                out.write(segment.rewritten())
+    for segment in pipeline.segments(read, Stream(scanner)):
+        for line, column, m in positions(segment):
+            start = column - 1
+            record = {
+                "line": line,
+                "column": column,
+                "offset": offset + m.start,
+                **m.as_dict(),
+                "start": start,
+                "end": start + len(m.text),
+            }
+            out.write(encode(json.dumps(record, ensure_ascii=False) + "\n"))
+        offset += len(segment.text)
         out.flush()
-        if not data:
-            return 0
+    return 0
 
 
 def _check(args: argparse.Namespace) -> int:

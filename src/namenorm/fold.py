@@ -97,6 +97,7 @@ def clean(text: str) -> str:
     return unicodedata.normalize("NFKC", strip_invisibles(text)).casefold()
 
 
+@lru_cache(maxsize=1 << 20)
 def fold(name: str, lang: str | None = None) -> tuple[str, ...]:
     """Fold a spelling to lowercase ASCII tokens, in their written order.
 

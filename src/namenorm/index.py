@@ -27,7 +27,7 @@ import daachorse
 
 from namenorm import __version__
 from namenorm.fold import INVISIBLES
-from namenorm.house import Writer
+from namenorm.house import Writer, script_of
 from namenorm.keys import FULL, LISTED, RULES, SHORT, form_key, forms, natural_order
 from namenorm.table import Table, TableError, bundled_table_path, load_tables
 
@@ -174,10 +174,19 @@ class Index:
         kind = bytearray(len(encoded))
         rewrite = array("i", [-1]) * len(encoded)
         rewrites: dict[bytes, int] = {}
+        # Case variants of one form differ only in their capitals and script: read once.
+        seen: dict[tuple[RawHits, str, bool], tuple[int, str | None]] = {}
         for pid, (text, raw) in enumerate(zip(pattern_texts, hits, strict=True)):
-            strongest = [Hit._make(h) for h in raw if h[1] == raw[0][1]]
-            kind[pid] = SHORT_NAME if any(h.shape != FULL for h in strongest) else NAME
-            new = writer.read(tuple(strongest), text).replacement
+            # A house-approved short form is kept as found, so its variants differ.
+            memo = (raw, script_of(text) + (text if raw[0][1] == SHORT else ""), text.isupper())
+            if memo not in seen:
+                strongest = tuple(Hit._make(h) for h in raw if h[1] == raw[0][1])
+                short = any(h.shape != FULL for h in strongest)
+                seen[memo] = (
+                    SHORT_NAME if short else NAME,
+                    writer.read(strongest, text).replacement,
+                )
+            kind[pid], new = seen[memo]
             if new is not None and new != text:
                 rewrite[pid] = rewrites.setdefault(new.encode("utf-8"), len(rewrites))
         for pid in range(len(pattern_texts), len(encoded)):

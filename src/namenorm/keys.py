@@ -72,6 +72,7 @@ def _is_patronymic(word: str) -> bool:
     return any(folded.endswith(end) for end in structure().patronymic_endings)
 
 
+@lru_cache(maxsize=1 << 16)
 def split_person(text: str) -> PersonName | None:
     """Split a person's full name into given names and surname; None for one word.
 

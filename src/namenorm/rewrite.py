@@ -92,6 +92,14 @@ def _char_starting_at(buf: bytes, start: int) -> str:
         return "\ufffd"
 
 
+def _is_one_word(data: bytes) -> bool:
+    """True when UTF-8 ``data`` is letters and digits only (so no form starts inside)."""
+    try:
+        return data.decode("utf-8").isalnum()
+    except UnicodeDecodeError:
+        return False
+
+
 def _word_before(buf: bytes, pos: int, before: str) -> bool:
     if pos == 0:
         return is_word_char(before)
@@ -294,8 +302,9 @@ class Scanner:
                 out.append((s, e, pid, None))
                 end = e
                 continue
-            if buf[s:e].isalnum():
-                continue  # one ASCII word ("Th" in "The"): no shorter or inner form can fit
+            word = buf[s:e]
+            if word.isalnum() or (not word.isascii() and _is_one_word(word)):
+                continue  # one word ("Th" in "The"): no shorter or inner form can fit
             match = self._longest_at(buf, s, e, pid, before)
             if match is None:
                 # Leftmost-longest skips forms that start inside a rejected one.
