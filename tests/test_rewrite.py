@@ -156,3 +156,26 @@ def test_streaming_equals_whole_text(
     whole = stream_rewrite(scanner, data, [], 1 << 20)
     chunks = [rnd.randint(1, 9) for _ in range(len(data))]
     assert stream_rewrite(scanner, data, chunks, segment + 40) == whole
+
+
+def test_house_spellings_of_the_bundled_table_stay_as_they_are(bundled: Resolver) -> None:
+    from namenorm.table import load_tables
+
+    canonicals = [e.canonical for e in load_tables().entities]
+    text = "".join(f"{name} said; " for name in canonicals)
+    assert bundled.rewrite(text) == text
+    assert bundled.rewrite(text.upper()) == text.upper()
+
+
+def test_every_listed_latin_spelling_of_the_bundled_table_is_rewritten(bundled: Resolver) -> None:
+    from namenorm.house import script_of
+    from namenorm.keys import FULL, shape_of
+    from namenorm.table import load_tables
+
+    for entity in load_tables().entities:
+        for spelling in entity.spellings:
+            if "," in spelling.text or script_of(spelling.text) != script_of(entity.canonical):
+                continue  # list order, or another script: not rewritten in running text
+            if entity.type == "person" and shape_of(spelling.text) != FULL:
+                continue  # a surname alone becomes the house surname (tested elsewhere)
+            assert bundled.rewrite(f"({spelling.text})") == f"({entity.canonical})", spelling
