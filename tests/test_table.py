@@ -159,3 +159,14 @@ def test_bundled_table_loads_with_many_entities() -> None:
     assert len(table.entities) >= 150
     assert {e.type for e in table.entities} >= {"person", "place", "org"}
     assert table.ambiguous == {}
+
+
+def test_namesakes_share_their_name_as_ambiguous(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "entities:\n  - id: a\n    canonical: Muhammad 'Ali\n"
+        "    names: [\"'ALI, Muhammad\"]\n  - id: b\n    canonical: Muhammad 'Ali\n"
+        '    names: ["\'ALI, Muhammad"]\n',
+    )
+    table = load_tables([path])  # no error: same house spelling, so namesakes
+    assert table.ambiguous == {"ali muhammad": ("a", "b")}

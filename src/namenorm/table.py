@@ -343,7 +343,13 @@ class _AnyKey(frozenset[str]):
 
 
 def _check_conflicts(entities: Sequence[Entity], allow: bool) -> dict[str, tuple[str, ...]]:
-    """Find spellings that fold to the same key under different entities."""
+    """Find spellings that fold to the same key under different entities.
+
+    Entities whose house spellings fold alike are namesakes (two people called
+    Muhammad Ali): the table says so deliberately, so what they share is ambiguous,
+    not an error. Any other shared spelling is a conflict, an error unless allowed.
+    """
+    house = {e.id: fold_key(fold(e.canonical, e.spellings[0].lang)) for e in entities}
     owner: dict[str, tuple[Entity, Spelling]] = {}
     clashes: dict[str, list[str]] = {}
     for entity in entities:
@@ -362,7 +368,7 @@ def _check_conflicts(entities: Sequence[Entity], allow: bool) -> dict[str, tuple
             other, other_spelling = first
             if other.id == entity.id:
                 continue
-            if not allow:
+            if not allow and house[other.id] != house[entity.id]:
                 raise TableError(
                     f"{spelling.path}:{spelling.line}: entity '{entity.id}': spelling "
                     f"{spelling.text!r} conflicts with {other_spelling.text!r} of entity "
