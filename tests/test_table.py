@@ -57,7 +57,7 @@ BAD_TABLES = [
     (
         "entities:\n  - id: a\n    canonical: A\n    names: &x [B]\n  - id: b\n    canonical: C\n"
         "    names: *x\n",
-        5,
+        4,
         "aliases",
     ),
     ("- just\n- a list\n", 1, "the table must be a mapping"),

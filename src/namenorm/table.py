@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -173,16 +174,13 @@ def _dedupe(spellings: Iterable[Spelling]) -> tuple[Spelling, ...]:
 
 
 class _Loader(yaml.CSafeLoader):
-    """PyYAML's C loader, used only to compose nodes (we construct and validate ourselves)."""
+    """PyYAML's C parser and tag resolver; we compose, construct and validate ourselves."""
 
 
 def _parse(data: bytes, path: str) -> list[Entity]:
+    loader = _Loader(data)
     try:
-        loader = _Loader(data)
-        try:
-            root = loader.get_single_node()
-        finally:
-            loader.dispose()
+        return _Reader(loader, _Walker(path)).table()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{path}:{mark.line + 1}" if mark else path
@@ -192,9 +190,119 @@ def _parse(data: bytes, path: str) -> list[Entity]:
         raise TableError(f"{path}: malformed YAML: {exc}") from None
     except UnicodeDecodeError:
         raise TableError(f"{path}: not valid UTF-8") from None
-    if root is None:
-        raise TableError(f"{path}: empty table (expected 'entities:')")
-    return _Walker(path).table(root)
+    finally:
+        loader.dispose()
+
+
+class _Reader:
+    """Reads a table from YAML events, composing one entity at a time.
+
+    Composing the whole document first would hold a node for every scalar of a
+    large table at once (gigabytes for 100,000 entities); here memory holds the
+    entities and one entity's nodes. An alias or anchor is refused the moment the
+    parser reports it, so an alias bomb never expands.
+    """
+
+    def __init__(self, loader: _Loader, walker: _Walker) -> None:
+        self.loader: Any = loader  # the C parser's event API is untyped
+        self.walker = walker
+
+    def expect(self, kind: type[yaml.Event], what: str) -> Any:
+        event = self.loader.get_event()
+        if not isinstance(event, kind):
+            raise TableError(f"{self.walker.path}:{event.start_mark.line + 1}: {what}")
+        return event
+
+    def table(self) -> list[Entity]:
+        path = self.walker.path
+        self.expect(yaml.StreamStartEvent, "not a YAML stream")
+        if self.loader.check_event(yaml.StreamEndEvent):
+            raise TableError(f"{path}: empty table (expected 'entities:')")
+        self.expect(yaml.DocumentStartEvent, "expected a YAML document")
+        start: Any = self.loader.peek_event()
+        top_line = start.start_mark.line + 1
+        if not isinstance(start, yaml.MappingStartEvent):
+            raise TableError(f"{path}:{top_line}: the table must be a mapping")
+        self.refuse_anchor(start)
+        self.loader.get_event()
+        entities: list[Entity] | None = None
+        seen: set[str] = set()
+        while not self.loader.check_event(yaml.MappingEndEvent):
+            key_node = self.node()
+            key = self.walker.string(key_node, "a key in the table", None)
+            if key not in _TOP_KEYS:
+                known = ", ".join(sorted(_TOP_KEYS))
+                raise self.walker.fail(
+                    key_node, f"unknown key '{key}' in the table (known: {known})"
+                )
+            if key in seen:
+                raise self.walker.fail(key_node, f"key '{key}' given twice in the table")
+            seen.add(key)
+            if key == "version":
+                version = self.node()
+                if not (isinstance(version, yaml.ScalarNode) and version.value == "1"):
+                    raise self.walker.fail(
+                        version, "unsupported table version (this namenorm reads 1)"
+                    )
+            else:
+                entities = self.entities()
+        self.loader.get_event()
+        if entities is None:
+            raise TableError(f"{path}:{top_line}: the table has no 'entities:' list")
+        self.expect(yaml.DocumentEndEvent, "one YAML document per table file")
+        if not self.loader.check_event(yaml.StreamEndEvent):
+            raise TableError(f"{path}: one YAML document per table file")
+        return entities
+
+    def entities(self) -> list[Entity]:
+        start = self.loader.peek_event()
+        if not isinstance(start, yaml.SequenceStartEvent):
+            raise self.walker.fail(self.node(), "entities must be a list")
+        self.refuse_anchor(start)
+        self.loader.get_event()
+        out: list[Entity] = []
+        while not self.loader.check_event(yaml.SequenceEndEvent):
+            out.append(self.walker.entity(self.node()))
+        self.loader.get_event()
+        return out
+
+    def refuse_anchor(self, event: Any) -> None:
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            line = event.start_mark.line + 1
+            raise TableError(
+                f"{self.walker.path}:{line}: YAML anchors and aliases (&name, *name) are not "
+                "allowed in tables"
+            )
+
+    def node(self) -> yaml.Node:
+        """Compose the next node from events."""
+        event = self.loader.get_event()
+        self.refuse_anchor(event)
+        start: Any = event.start_mark
+        if isinstance(event, yaml.ScalarEvent):
+            tag = event.tag
+            if tag is None or tag == "!":
+                tag = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+            return yaml.ScalarNode(tag, event.value, start, start, event.style)
+        if isinstance(event, yaml.SequenceStartEvent):
+            items: list[yaml.Node] = []
+            while not self.loader.check_event(yaml.SequenceEndEvent):
+                items.append(self.node())
+            end = self.loader.get_event()
+            return yaml.SequenceNode(
+                "tag:yaml.org,2002:seq", items, start, end.end_mark, event.flow_style
+            )
+        if isinstance(event, yaml.MappingStartEvent):
+            pairs: list[tuple[yaml.Node, yaml.Node]] = []
+            while not self.loader.check_event(yaml.MappingEndEvent):
+                key = self.node()
+                pairs.append((key, self.node()))
+            end = self.loader.get_event()
+            return yaml.MappingNode(
+                "tag:yaml.org,2002:map", pairs, start, end.end_mark, event.flow_style
+            )
+        line = start.line + 1
+        raise TableError(f"{self.walker.path}:{line}: unexpected YAML ({type(event).__name__})")
 
 
 class _Walker:
@@ -202,30 +310,15 @@ class _Walker:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self.seen_nodes: set[int] = set()
         self.ids: dict[str, int] = {}
-        self.entity_line = 0
 
     def fail(self, node: yaml.Node, message: str, entity: str | None = None) -> TableError:
         who = f" entity '{entity}':" if entity else ""
         return TableError(f"{self.path}:{node.start_mark.line + 1}:{who} {message}")
 
-    def visit(self, node: yaml.Node, entity: str | None = None) -> None:
-        # A node reached twice was reached through an alias: refuse before anything
-        # expands it (an alias bomb is small on disk and huge once walked).
-        if id(node) in self.seen_nodes:
-            # The node's own mark is the anchor's; name the entity that uses the alias.
-            line = self.entity_line or node.start_mark.line + 1
-            who = f" entity '{entity}':" if entity else ""
-            raise TableError(
-                f"{self.path}:{line}:{who} YAML aliases (*name) are not allowed in tables"
-            )
-        self.seen_nodes.add(id(node))
-
     def mapping(
         self, node: yaml.Node, what: str, allowed: frozenset[str], entity: str | None = None
     ) -> dict[str, yaml.Node]:
-        self.visit(node, entity)
         if not isinstance(node, yaml.MappingNode):
             raise self.fail(node, f"{what} must be a mapping", entity)
         out: dict[str, yaml.Node] = {}
@@ -240,13 +333,11 @@ class _Walker:
         return out
 
     def sequence(self, node: yaml.Node, what: str, entity: str | None) -> list[yaml.Node]:
-        self.visit(node, entity)
         if not isinstance(node, yaml.SequenceNode):
             raise self.fail(node, f"{what} must be a list", entity)
         return list(node.value)
 
     def string(self, node: yaml.Node, what: str, entity: str | None) -> str:
-        self.visit(node, entity)
         if not isinstance(node, yaml.ScalarNode):
             raise self.fail(node, f"{what} must be a string", entity)
         if node.tag != _STR_TAG:
@@ -266,18 +357,7 @@ class _Walker:
             raise self.fail(node, f"{what} contains a tab, newline or NUL", entity)
         return value.strip()
 
-    def table(self, root: yaml.Node) -> list[Entity]:
-        top = self.mapping(root, "the table", _TOP_KEYS)
-        if "version" in top:
-            version = top["version"]
-            if not (isinstance(version, yaml.ScalarNode) and version.value == "1"):
-                raise self.fail(version, "unsupported table version (this namenorm reads 1)")
-        if "entities" not in top:
-            raise self.fail(root, "the table has no 'entities:' list")
-        return [self.entity(node) for node in self.sequence(top["entities"], "entities", None)]
-
     def entity(self, node: yaml.Node) -> Entity:
-        self.entity_line = node.start_mark.line + 1
         fields = self.mapping(node, "an entity", _ENTITY_KEYS)
         if "id" not in fields:
             raise self.fail(node, "entity has no 'id'")
