@@ -17,6 +17,7 @@ from typing import NoReturn
 from namenorm import __version__, pipeline
 from namenorm.resolver import Resolution, Resolver
 from namenorm.rewrite import Scanner, Stream, decode, encode, positions
+from namenorm.score import FUZZY, MARGIN, THRESHOLD, Match
 from namenorm.style import check_file, check_stream
 from namenorm.table import TableError
 
@@ -98,7 +99,36 @@ def _parser() -> argparse.ArgumentParser:
         "input TAB id TAB canonical TAB score TAB explanation (empty id: no match).",
     )
     lookup.add_argument("--json", action="store_true", help="write JSON lines instead")
+    lookup.add_argument(
+        "--all",
+        action="store_true",
+        help="also list every other entity scoring at or above the threshold, as extra "
+        "TAB columns id=score (in --json: an 'others' list)",
+    )
+    lookup.add_argument(
+        "--threshold",
+        type=_threshold,
+        metavar="X",
+        help=f"lowest score a fuzzy match may have, 0..1 (default {THRESHOLD})",
+    )
     lookup.set_defaults(run=_lookup)
+
+    explain = commands.add_parser(
+        "explain",
+        parents=[common],
+        help="show how one name resolves: aligned parts, costs, rules, near misses",
+        description="Resolve one name and explain it at length: which parts aligned with "
+        "which, at what similarity and by which rule, what was left over, and the best "
+        "candidates that lost, with why.",
+    )
+    explain.add_argument("name", nargs="+", metavar="NAME", help="the name (words are joined)")
+    explain.add_argument(
+        "--threshold",
+        type=_threshold,
+        metavar="X",
+        help=f"lowest score a fuzzy match may have, 0..1 (default {THRESHOLD})",
+    )
+    explain.set_defaults(run=_explain)
 
     filt = commands.add_parser(
         "filter",
@@ -152,10 +182,24 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _threshold(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1: {text!r}")
+    return value
+
+
 def _resolver(args: argparse.Namespace) -> Resolver:
-    return Resolver.from_tables(
+    resolver = Resolver.from_tables(
         args.table or None, allow_conflicts=args.allow_conflicts, use_cache=not args.no_cache
     )
+    threshold = getattr(args, "threshold", None)
+    if threshold is not None:
+        resolver.threshold = threshold
+    return resolver
 
 
 def _scanner(resolver: Resolver, args: argparse.Namespace, to: str = "canonical") -> Scanner:
@@ -169,10 +213,11 @@ def _lookup(args: argparse.Namespace) -> int:
     resolver = _resolver(args)
     out = sys.stdout.buffer
     interactive = sys.stdin.isatty()
+    every = bool(args.all)
     for raw in sys.stdin.buffer:
         name = decode(raw).strip()
-        result = resolver.resolve(name) if name else Resolution(name, None)
-        line = _json_line(result) if args.json else _tsv_line(result)
+        result = resolver.resolve(name, every=every) if name else Resolution(name, None)
+        line = _json_line(result) if args.json else _tsv_line(result, every)
         out.write(encode(line))
         if interactive:
             out.flush()
@@ -180,15 +225,91 @@ def _lookup(args: argparse.Namespace) -> int:
     return 0
 
 
-def _tsv_line(result: Resolution) -> str:
+def _tsv_line(result: Resolution, every: bool = False) -> str:
     name = result.query.replace("\t", " ")
     m = result.match
+    others = "".join(f"\t{o.id}={o.score:.3f}" for o in result.others) if every else ""
     if m is not None:
-        return f"{name}\t{m.id}\t{m.canonical}\t{m.score:.3f}\t{m.explain()}\n"
+        return f"{name}\t{m.id}\t{m.canonical}\t{m.score:.3f}\t{m.explain()}{others}\n"
     if result.ambiguous:
         ids = ", ".join(a.id for a in result.ambiguous)
-        return f"{name}\t\t\t0\tambiguous: {ids}\n"
-    return f"{name}\t\t\t0\t\n"
+        if every:
+            top = result.ambiguous[0]
+            others = "".join(f"\t{o.id}={o.score:.3f}" for o in (top, *result.others))
+        return f"{name}\t\t\t0\tambiguous: {ids}{others}\n"
+    return f"{name}\t\t\t0\t{others}\n"
+
+
+def _explain(args: argparse.Namespace) -> int:
+    resolver = _resolver(args)
+    name = " ".join(args.name).strip()
+    if not name:
+        raise UsageError("explain: the name is empty")
+    result = resolver.resolve(name, every=True)
+    sys.stdout.write(explanation(result, resolver.threshold))
+    sys.stdout.flush()
+    return 0
+
+
+def explanation(result: Resolution, threshold: float) -> str:
+    """The long explanation of one resolution, as the ``explain`` command prints it."""
+    lines = [f"query: {result.query}"]
+    m = result.match
+    if m is not None:
+        lines.append(f"match: {m.id} ({m.canonical}), score {m.score:.3f}, rule {m.rule}")
+        lines.extend(_describe(m, "  "))
+    elif result.ambiguous:
+        lines.append(
+            f"no match: ambiguous, top candidates within {MARGIN} of each other "
+            f"(threshold {threshold:.2f}):"
+        )
+        for a in result.ambiguous:
+            lines.append(f"  {a.id} ({a.canonical}), score {a.score:.3f}")
+            lines.extend(_describe(a, "    "))
+    else:
+        lines.append(f"no match: no candidate reaches the threshold {threshold:.2f}")
+    rivals = [o for o in result.others if o not in result.ambiguous]
+    if rivals:
+        lines.append("also above the threshold:")
+        for o in rivals:
+            lines.append(f"  {o.id} ({o.canonical}), score {o.score:.3f}")
+            lines.extend(_describe(o, "    "))
+    if result.near:
+        lines.append("near misses (below the threshold):")
+        for n in result.near:
+            lines.append(f"  {n.id} ({n.canonical}), score {n.score:.3f}: {_why_lost(n)}")
+            lines.extend(_describe(n, "    "))
+    return "\n".join(lines) + "\n"
+
+
+def _describe(m: Match, indent: str) -> list[str]:
+    """One line per aligned part and per leftover, for the explain command."""
+    if m.rule != FUZZY:
+        return [f"{indent}{m.explain()}"]
+    out = [f"{indent}table spelling: {m.spelling}"]
+    for p in m.pairs:
+        out.append(f"{indent}{p.query:>16} ~ {p.table:<16} {p.score:.2f}  {p.rule}")
+    for q, t in m.conflicts:
+        out.append(f"{indent}{q:>16} ≠ {t:<16} conflict (both present, unalike)")
+    for part in m.missing:
+        out.append(f"{indent}{'':>16} - {part:<16} missing from the query")
+    for part in m.extra:
+        out.append(f"{indent}{part:>16} +{'':<17}not in the table name")
+    return out
+
+
+def _why_lost(m: Match) -> str:
+    reasons = []
+    if m.conflicts:
+        reasons.append("contradicting parts " + ", ".join(f"{q}≠{t}" for q, t in m.conflicts))
+    weak = [p for p in m.pairs if p.score < 0.9]
+    if weak:
+        reasons.append("weak alignments " + ", ".join(f"{p.query}~{p.table}" for p in weak))
+    if m.missing:
+        reasons.append("missing " + ", ".join(m.missing))
+    if m.extra:
+        reasons.append("extra " + ", ".join(m.extra))
+    return "; ".join(reasons) or "low score"
 
 
 def _json_line(result: Resolution) -> str:

@@ -3,10 +3,11 @@
 Building means folding every spelling (ICU transliteration) and compiling an
 Aho-Corasick automaton over every form, which takes seconds for a large table and
 is wasted work when the table has not changed. So the compiled index is cached in
-the user's cache directory under the hash of the table files' bytes, in three
-parts read only when needed: the entities, the lookup keys (for ``lookup``) and
-the text automaton (for ``filter`` and ``check``). A start with an unchanged table
-never parses YAML, and a filter never reads the lookup keys.
+the user's cache directory under the hash of the table files' bytes, in parts
+read only when needed: the entities, the lookup keys and the fuzzy candidate
+index (for ``lookup``), and the text automaton (for ``filter`` and ``check``). A
+start with an unchanged table never parses YAML, and a filter never reads the
+lookup keys or the fuzzy index.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import daachorse
 
@@ -31,7 +32,10 @@ from namenorm.house import Writer, script_of
 from namenorm.keys import FULL, LISTED, RULES, SHORT, form_key, forms, natural_order
 from namenorm.table import Table, TableError, bundled_table_path, load_tables
 
-FORMAT = 6
+if TYPE_CHECKING:  # imported when a lookup needs it: filter start-up never pays for it
+    from namenorm.fuzzy import FuzzyData, FuzzyIndex
+
+FORMAT = 7
 """Bumped whenever the cached layout changes, so stale caches are rebuilt, not misread."""
 
 
@@ -85,6 +89,7 @@ class Index:
         patterns: Patterns | None = None,
         hits: list[RawHits] | None = None,
         stored: Path | None = None,
+        fuzzy: FuzzyData | None = None,
     ) -> None:
         self.digest = digest
         self.ids = ids
@@ -96,6 +101,8 @@ class Index:
         self._hits = hits
         self._stored = stored
         self._automaton: Any = None
+        self._fuzzy_data = fuzzy
+        self._fuzzy: FuzzyIndex | None = None
 
     # -- parts loaded on first use -------------------------------------------
     @property
@@ -104,6 +111,17 @@ class Index:
         if self._keys is None:
             self._keys = _read_part(self._stored, "keys")
         return self._keys
+
+    @property
+    def fuzzy(self) -> FuzzyIndex:
+        """The fuzzy candidate index (loaded from the cache on first use; lookup only)."""
+        if self._fuzzy is None:
+            from namenorm.fuzzy import FuzzyIndex
+
+            if self._fuzzy_data is None:
+                self._fuzzy_data = _read_part(self._stored, "fuzzy")
+            self._fuzzy = FuzzyIndex(self._fuzzy_data)
+        return self._fuzzy
 
     @property
     def patterns(self) -> Patterns:
@@ -143,12 +161,20 @@ class Index:
     @classmethod
     def build(cls, table: Table, digest: str = "") -> Index:
         """Fold and compile every spelling of a table."""
+        from namenorm.fuzzy import build as build_fuzzy
+
         keys: dict[str, list[Hit]] = {}
         texts: dict[str, list[Hit]] = {}
         styles: dict[str, dict[int, str]] = {}
+        fuzzy_names: list[tuple[int, str, str | None, bool]] = []
         for number, entity in enumerate(table.entities):
             for style, spelling in entity.styles.items():
                 styles.setdefault(style, {})[number] = spelling
+            person = entity.type == "person"
+            for listed in entity.spellings:
+                fuzzy_names.append((number, listed.text, listed.lang, person))
+                if listed.lang is not None:
+                    fuzzy_names.append((number, listed.text, None, person))
             for form in forms(entity):
                 text = natural_order(form.text)
                 hit = Hit(number, form.rule, form.source, text, form.shape)
@@ -207,13 +233,15 @@ class Index:
             keys={k: _raw(v, plain) for k, v in keys.items()},
             patterns=patterns,
             hits=hits,
+            fuzzy=build_fuzzy(fuzzy_names),
         )
 
     def save(self, path: Path) -> None:
-        """Write the three parts of the index beside ``path``, each atomically."""
+        """Write every part of the index beside ``path``, each atomically."""
         _write(path.with_suffix(".keys"), self.keys)
         _write(path.with_suffix(".patterns"), self.patterns)
         _write(path.with_suffix(".hits"), self._hits or _read_part(self._stored, "hits"))
+        _write(path.with_suffix(".fuzzy"), self._fuzzy_data or _read_part(self._stored, "fuzzy"))
         _write(path, (self.digest, self.ids, self.canonicals, self.types, self.styles))
 
     @classmethod

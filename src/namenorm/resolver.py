@@ -10,12 +10,16 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from namenorm.fold import fold, key
 from namenorm.house import Target
 from namenorm.index import Hit, Index, load_index
 from namenorm.rewrite import Mention, Scanner
-from namenorm.score import RULE_SCORES, Match
+from namenorm.score import FUZZY, MARGIN, RULE_SCORES, THRESHOLD, Match
+
+if TYPE_CHECKING:  # the fuzzy machinery is imported on the first fuzzy lookup
+    from namenorm.fuzzy import Scored
 
 
 @dataclass(frozen=True)
@@ -26,21 +30,30 @@ class Resolution:
     match: Match | None
     ambiguous: tuple[Match, ...] = ()
     """Equally good matches of different entities; never resolved by guessing."""
+    others: tuple[Match, ...] = ()
+    """With ``every=True``: the other entities scoring at or above the threshold."""
+    near: tuple[Match, ...] = ()
+    """With ``every=True``: the best candidates below the threshold (near misses)."""
 
     def as_dict(self) -> dict[str, object]:
         """Plain data for JSON output."""
-        return {
+        out: dict[str, object] = {
             "input": self.query,
             "match": self.match.as_dict() if self.match else None,
             "ambiguous": [m.as_dict() for m in self.ambiguous],
         }
+        if self.others:
+            out["others"] = [m.as_dict() for m in self.others]
+        return out
 
 
 class Resolver:
     """Resolves names and scans text against one compiled index."""
 
-    def __init__(self, index: Index) -> None:
+    def __init__(self, index: Index, threshold: float = THRESHOLD) -> None:
         self.index = index
+        self.threshold = threshold
+        """Fuzzy matches scoring below this are no match (exact keys always match)."""
         self._scanners: dict[tuple[str | None, str], Scanner] = {}
 
     @classmethod
@@ -54,13 +67,17 @@ class Resolver:
         """Load (or read the cached index of) tables; the bundled table when none are given."""
         return cls(load_index(paths, allow_conflicts=allow_conflicts, use_cache=use_cache))
 
-    def resolve(self, name: str) -> Resolution:
-        """Resolve one name, in any script and any order of its parts."""
+    def resolve(self, name: str, every: bool = False) -> Resolution:
+        """Resolve one name, in any script and any order of its parts.
+
+        Exact keys first; when none matches, the fuzzy index. ``every`` also reports
+        the other entities above the threshold and the best near misses below it.
+        """
         tokens = fold(name)
         query_key = key(tokens)
         hits = self.index.hits(query_key)
         if not hits:
-            return Resolution(name, None)
+            return self._fuzzy(name, tokens, every)
         best = hits[0].rule
         matches = [self._match(h, query_key) for h in hits if h.rule == best]
         by_entity = {m.id: m for m in reversed(matches)}
@@ -68,6 +85,49 @@ class Resolver:
             return Resolution(name, matches[0])
         return Resolution(
             name, None, tuple(by_entity[i] for i in dict.fromkeys(m.id for m in matches))
+        )
+
+    def _fuzzy(self, name: str, tokens: tuple[str, ...], every: bool) -> Resolution:
+        """Resolve a name no exact key reaches: best entity above the threshold, clear of
+        the runner-up by MARGIN; else no match (ambiguous when the top ones are close)."""
+        from namenorm.fuzzy import best_by_entity, parts
+
+        query = parts(tokens)
+        first = None
+        head, comma, tail = name.partition(",")
+        if comma and tail.strip():
+            first = len(parts(fold(head)))
+        ranked = best_by_entity(self.index.fuzzy.candidates(query, first))
+        qkey = " ".join(query)
+        above = [s for s in ranked if s.score >= self.threshold]
+        others = tuple(self._fuzzy_match(s, qkey) for s in above[1:]) if every else ()
+        near = (
+            tuple(self._fuzzy_match(s, qkey) for s in ranked if s.score < self.threshold)[:3]
+            if every
+            else ()
+        )
+        if not above:
+            return Resolution(name, None, others=others, near=near)
+        top = above[0]
+        close = [s for s in ranked[1:] if top.score - s.score < MARGIN]
+        if close:
+            tied = tuple(self._fuzzy_match(s, qkey) for s in (top, *close))
+            return Resolution(name, None, tied, others=others, near=near)
+        return Resolution(name, self._fuzzy_match(top, qkey), others=others, near=near)
+
+    def _fuzzy_match(self, scored: Scored, query_key: str) -> Match:
+        return Match(
+            id=self.index.ids[scored.entity],
+            canonical=self.index.canonicals[scored.entity],
+            score=scored.score,
+            rule=FUZZY,
+            spelling=scored.spelling,
+            form=scored.spelling,
+            key=query_key,
+            pairs=scored.pairs,
+            missing=scored.missing,
+            extra=scored.extra,
+            conflicts=scored.conflicts,
         )
 
     def lookup(self, name: str) -> Match | None:

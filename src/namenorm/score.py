@@ -3,14 +3,30 @@
 Every match says which listed spelling it reached, through which key and by which
 rule, so that a reviewer can check it without rerunning anything. Exact keys score
 by rule: a listed spelling is certain; a derived short form is a little less so,
-because it leaves out the parts that would tell two namesakes apart.
+because it leaves out the parts that would tell two namesakes apart. A fuzzy match
+(:mod:`namenorm.fuzzy`) scores below 1.0 and says which parts aligned, how alike
+they were and by which rule, and what was left over.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from namenorm.keys import INITIALS, LISTED, SHORT, SURNAME
+
+if TYPE_CHECKING:  # the fuzzy machinery is imported only when a lookup needs it
+    from namenorm.fuzzy import Pair
+
+THRESHOLD = 0.80
+"""Default: a fuzzy match scoring below this is no match. Chosen on the evaluation sets
+as the lowest single value keeping false and wrong matches at or under 1% on each
+(see README, "Tuning the threshold")."""
+MARGIN = 0.04
+"""Two entities closer than this at the top are ambiguous: no match, both reported."""
+
+FUZZY = "fuzzy"
+"""A spelling nobody listed, matched part by part (see namenorm.fuzzy)."""
 
 RULE_SCORES = {LISTED: 1.0, SHORT: 0.95, INITIALS: 0.9, SURNAME: 0.85}
 """The score of an exact-key match, by the rule that produced the key."""
@@ -20,6 +36,7 @@ RULE_WORDS = {
     SHORT: "listed short form",
     INITIALS: "initial and surname of",
     SURNAME: "surname of",
+    FUZZY: "fuzzy match of",
 }
 
 
@@ -38,18 +55,53 @@ class Match:
     form: str
     """The form that matched: the spelling itself or the derived short form."""
     key: str
-    """The folded key the query and the form share."""
+    """The folded key the query and the form share (for a fuzzy match: the query's)."""
+    pairs: tuple[Pair, ...] = ()
+    """Fuzzy: the aligned parts, query part, table part, similarity and rule."""
+    missing: tuple[str, ...] = ()
+    """Fuzzy: table parts the query leaves out, with their role (/s, /g, /p)."""
+    extra: tuple[str, ...] = ()
+    """Fuzzy: query parts the table name has nothing like."""
+    conflicts: tuple[tuple[str, str], ...] = ()
+    """Fuzzy: a query part and a table part that contradict each other."""
 
     def explain(self) -> str:
         """One line a person can check: which spelling, through which key, which rule."""
+        if self.rule == FUZZY:
+            how = f"{RULE_WORDS[FUZZY]} {self.spelling!r}: {self.alignment()}"
+            return f"{how} (score {self.score:.2f})"
         if self.rule in (LISTED, SHORT):
             how = f"{RULE_WORDS[self.rule]} {self.spelling!r}"
         else:
             how = f"{self.form!r}, {RULE_WORDS[self.rule]} {self.spelling!r}"
         return f"{how} via key {self.key!r} (rule {self.rule}, score {self.score:.2f})"
 
+    def alignment(self) -> str:
+        """The fuzzy alignment in one line: ``zumar~zomor 0.80 edit; abbud=abbud; -latif/g``."""
+        items = [
+            f"{p.query}={p.table}"
+            if p.rule == "same"
+            else f"{p.query}~{p.table} {p.score:.2f} {p.rule}"
+            for p in self.pairs
+        ]
+        items += [f"{q}≠{t} conflict" for q, t in self.conflicts]
+        items += [f"-{m}" for m in self.missing]
+        items += [f"+{e}" for e in self.extra]
+        return "; ".join(items)
+
     def as_dict(self) -> dict[str, object]:
         """The match as plain data, for JSON output."""
+        extra: dict[str, object] = {}
+        if self.rule == FUZZY:
+            extra = {
+                "pairs": [
+                    {"query": p.query, "table": p.table, "score": round(p.score, 4), "rule": p.rule}
+                    for p in self.pairs
+                ],
+                "missing": list(self.missing),
+                "extra": list(self.extra),
+                "conflicts": [list(c) for c in self.conflicts],
+            }
         return {
             "id": self.id,
             "canonical": self.canonical,
@@ -59,4 +111,5 @@ class Match:
             "form": self.form,
             "key": self.key,
             "explanation": self.explain(),
+            **extra,
         }

@@ -1,0 +1,150 @@
+"""Phonetic codes of one name part: what two romanisations of a name have in common.
+
+A folded part (lowercase ASCII, from :func:`namenorm.fold.fold`) gets two codes, both
+defined by the rules in ``data/phonetic.yaml``:
+
+* its *spelling code*: romanisations of one sound made one letter (kh/h/x, sh/sch/sz,
+  ch/tch/cz, ts/tz, w/v, ou/u, q/k ...), doubled letters collapsed;
+* its *skeleton*: the spelling code's consonants, with letters that transliterations
+  swap (h/g, s/sh/ch, t/ts) merged into one class.
+
+Two parts with one skeleton are candidates for each other (the fuzzy index is keyed
+by skeletons); the scorer then charges an edit that changes the skeleton (an
+unrelated consonant) far more than one that does not (a vowel, y/j/i, u/v/w).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+
+_DOUBLE_RE = re.compile(r"(.)\1+")
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The rules of ``data/phonetic.yaml``, compiled."""
+
+    spelling: tuple[tuple[re.Pattern[str], str], ...]
+    classes: dict[str, str]
+    """Letter of the spelling code -> its skeleton class."""
+    dropped: frozenset[str]
+    alternatives: tuple[tuple[re.Pattern[str], str], ...]
+    """Letters with a second reading: each gives a part a second spelling code."""
+    samples: dict[str, tuple[tuple[str, str], ...]]
+
+
+@lru_cache(maxsize=1)
+def rules() -> Rules:
+    """Read and compile ``data/phonetic.yaml`` once."""
+    path = resources.files("namenorm") / "data" / "phonetic.yaml"
+    raw = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    classes = {
+        str(letter): str(name) for name, letters in raw["classes"].items() for letter in letters
+    }
+    samples = {
+        str(kind): tuple((str(a), str(b)) for a, b in pairs)
+        for kind, pairs in raw["samples"].items()
+    }
+    return Rules(
+        spelling=tuple((re.compile(str(p)), str(r)) for p, r in raw["spelling"]),
+        classes=classes,
+        dropped=frozenset(str(d) for d in raw["dropped"]),
+        alternatives=tuple((re.compile(str(p)), str(r)) for p, r in raw["alternatives"]),
+        samples=samples,
+    )
+
+
+@lru_cache(maxsize=1 << 18)
+def spelling(part: str) -> str:
+    """The spelling code of a folded part: ``spelling("lukaschenko") == "lukaSenko"``."""
+    for pattern, replacement in rules().spelling:
+        part = pattern.sub(replacement, part)
+    return _DOUBLE_RE.sub(r"\1", part)
+
+
+def spelling_rules(part: str) -> tuple[str, ...]:
+    """The spelling rules that change a part, as ``pattern->replacement``: for explanations."""
+    fired: list[str] = []
+    for pattern, replacement in rules().spelling:
+        new = pattern.sub(replacement, part)
+        if new != part:
+            fired.append(f"{pattern.pattern}->{replacement or '∅'}")
+            part = new
+    return tuple(fired)
+
+
+@lru_cache(maxsize=1 << 18)
+def codes(part: str) -> tuple[str, ...]:
+    """Every spelling code of a part: its own, then one per alternative reading."""
+    found = [spelling(part)]
+    for pattern, replacement in rules().alternatives:
+        other = pattern.sub(replacement, part)
+        if other != part:
+            found.append(spelling(other))
+    return tuple(dict.fromkeys(found))
+
+
+@lru_cache(maxsize=1 << 18)
+def skeleton(part: str) -> str:
+    """The skeleton of a folded part: ``skeleton("tsikhanouskaya") == "thnsk"``.
+
+    A part with no consonant at all keeps its spelling code, so it still has a key.
+    """
+    return skeleton_of_code(spelling(part))
+
+
+@lru_cache(maxsize=1 << 18)
+def skeleton_of_code(code: str) -> str:
+    """The skeleton of a spelling code."""
+    r = rules()
+    letters = [r.classes.get(c, c) for c in code if c not in r.dropped]
+    out = _DOUBLE_RE.sub(r"\1", "".join(letters))
+    return out or code
+
+
+def deletions(skel: str) -> tuple[str, ...]:
+    """The skeleton with one letter deleted, each way (none for skeletons under 2 letters)."""
+    if len(skel) < 2:
+        return ()
+    return tuple(dict.fromkeys(skel[:i] + skel[i + 1 :] for i in range(len(skel))))
+
+
+@lru_cache(maxsize=1 << 18)
+def skeletons(part: str) -> tuple[str, ...]:
+    """The skeleton of every spelling code of a part (see :func:`codes`)."""
+    return tuple(dict.fromkeys(skeleton_of_code(c) for c in codes(part)))
+
+
+DELETED = "~"
+"""Marks a blocking key made by deleting a letter from a skeleton."""
+
+
+@lru_cache(maxsize=1 << 18)
+def block_keys(part: str) -> tuple[str, ...]:
+    """The keys a table part is indexed under: its skeletons, and ``~`` + each of their
+    one-letter deletions."""
+    keys: dict[str, None] = {}
+    for skel in skeletons(part):
+        keys[skel] = None
+        keys.update(dict.fromkeys(DELETED + d for d in deletions(skel)))
+    return tuple(keys)
+
+
+@lru_cache(maxsize=1 << 18)
+def probe_keys(part: str) -> tuple[str, ...]:
+    """The keys a query part looks up: a table part with the same skeleton, one more
+    letter (``~`` + its skeleton), one letter fewer (each deletion) or one letter
+    changed (``~`` + each deletion): at most one consonant edit apart."""
+    keys: dict[str, None] = {}
+    for skel in skeletons(part):
+        keys[skel] = None
+        keys[DELETED + skel] = None
+        for d in deletions(skel):
+            keys[d] = None
+            keys[DELETED + d] = None
+    return tuple(keys)
