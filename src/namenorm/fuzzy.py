@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import heapq
 import math
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from rapidfuzz.distance import Levenshtein
 
@@ -29,6 +30,7 @@ from namenorm.fold import fold
 from namenorm.keys import split_person, structure
 from namenorm.names import given_group, given_names, patronymic_group
 from namenorm.phonetic import block_keys, codes, probe_keys, skeleton_of_code
+from namenorm.store import Groups, MultiMap, Strings
 
 MIN_PART = 0.55
 """Two parts less similar than this do not align."""
@@ -133,16 +135,38 @@ score), scaled by how alike the two spellings are."""
 CAP = 0.99
 """Fuzzy scores stay below an exact match's 1.0."""
 
-FuzzyData = tuple[
-    list[int],
-    list[tuple[str, ...]],
-    list[str],
-    list[str],
-    dict[str, tuple[int, ...]],
-    dict[str, tuple[str, ...]],
-]
-"""How the fuzzy part of an index is stored (plain structures unpickle fast): per name
-its entity, parts, roles and listed spelling; part -> names; blocking key -> parts."""
+
+@dataclass
+class FuzzyData:
+    """How the fuzzy part of an index is stored: packed arrays that load at disk speed.
+
+    Per name: its entity, its parts (numbers into ``parts``), their roles and its
+    listed spelling; per part: the names holding it; per blocking key: the parts.
+    """
+
+    entities: array[int]
+    tokens: Groups
+    roles: Strings
+    spellings: Strings
+    parts: Strings
+    postings: MultiMap
+    blocks: MultiMap
+
+
+class _PartTuples:
+    """Numbers into the parts table, read back as tuples of parts."""
+
+    def __init__(self, groups: Groups | MultiMap, parts: Strings) -> None:
+        self.groups = groups
+        self.parts = parts
+
+    def __getitem__(self, key: Any) -> tuple[str, ...]:
+        return tuple(self.parts[i] for i in self.groups[key])
+
+    def get(self, key: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+        assert isinstance(self.groups, MultiMap)
+        found = self.groups.get(key)
+        return tuple(self.parts[i] for i in found) if found else default
 
 
 class Pair(NamedTuple):
@@ -244,19 +268,21 @@ def build(names: Sequence[tuple[int, str, str | None, bool]]) -> FuzzyData:
         spellings.append(text)
         for tok in set(toks):
             postings.setdefault(tok, []).append(number)
-    blocks: dict[str, list[str]] = {}
-    for tok in postings:
+    numbers = {tok: n for n, tok in enumerate(postings)}
+    blocks: dict[str, list[int]] = {}
+    for tok, n in numbers.items():
         if len(tok) < 2:
             continue
         for block in block_keys(tok):
-            blocks.setdefault(block, []).append(tok)
-    return (
-        entities,
-        tokens,
-        roles,
-        spellings,
-        {t: tuple(n) for t, n in postings.items()},
-        {b: tuple(t) for b, t in blocks.items()},
+            blocks.setdefault(block, []).append(n)
+    return FuzzyData(
+        entities=array("i", entities),
+        tokens=Groups.of([numbers[t] for t in toks] for toks in tokens),
+        roles=Strings.of(roles),
+        spellings=Strings.of(spellings),
+        parts=Strings.of(numbers),
+        postings=MultiMap.of(postings),
+        blocks=MultiMap.of(blocks),
     )
 
 
@@ -300,14 +326,12 @@ class FuzzyIndex:
     """The fuzzy part of an index, with the caches that make repeated parts cheap."""
 
     def __init__(self, data: FuzzyData) -> None:
-        (
-            self.entities,
-            self.tokens,
-            self.roles,
-            self.spellings,
-            self.postings,
-            self.blocks,
-        ) = data
+        self.entities = data.entities
+        self.tokens = _PartTuples(data.tokens, data.parts)
+        self.roles = data.roles
+        self.spellings = data.spellings
+        self.postings = data.postings
+        self.blocks = _PartTuples(data.blocks, data.parts)
         self._log_n = math.log(len(self.entities) + 1)
         self._similar: dict[str, dict[str, tuple[float, str]]] = {}
         self._weights: dict[int, list[float]] = {}

@@ -29,13 +29,24 @@ import daachorse
 from namenorm import __version__
 from namenorm.fold import INVISIBLES
 from namenorm.house import Writer, script_of
-from namenorm.keys import FULL, LISTED, RULES, SHORT, form_key, forms, natural_order
+from namenorm.keys import (
+    FULL,
+    INITIALS,
+    LISTED,
+    RULES,
+    SHORT,
+    SURNAME,
+    form_key,
+    forms,
+    natural_order,
+)
+from namenorm.store import Groups, MultiMap, Strings
 from namenorm.table import Table, TableError, bundled_table_path, load_tables
 
 if TYPE_CHECKING:  # imported when a lookup needs it: filter start-up never pays for it
     from namenorm.fuzzy import FuzzyData, FuzzyIndex
 
-FORMAT = 7
+FORMAT = 10
 """Bumped whenever the cached layout changes, so stale caches are rebuilt, not misread."""
 
 
@@ -55,8 +66,33 @@ class Hit(NamedTuple):
 NAME, SHORT_NAME, INVISIBLE = 0, 1, 2
 """Kinds of automaton pattern (see Patterns.kind)."""
 
-RawHits = tuple[tuple[int, str, str, str, str], ...]
-"""Hits as plain tuples: how they are stored, because plain tuples unpickle fast."""
+SHAPES = (FULL, SURNAME, INITIALS)
+
+
+class HitTable:
+    """Every distinct hit of an index, in columns that load as a few arrays."""
+
+    def __init__(self, hits: Sequence[Hit]) -> None:
+        spellings: dict[str, int] = {}
+        forms: dict[str, int] = {}
+        rule = {r: i for i, r in enumerate(RULES)}
+        shape = {s: i for i, s in enumerate(SHAPES)}
+        self.entity = array("i", (h.entity for h in hits))
+        self.rule = bytes(rule[h.rule] for h in hits)
+        self.shape = bytes(shape[h.shape] for h in hits)
+        self.spelling = array("i", (spellings.setdefault(h.spelling, len(spellings)) for h in hits))
+        self.form = array("i", (forms.setdefault(h.form, len(forms)) for h in hits))
+        self.spellings = Strings.of(spellings)
+        self.forms = Strings.of(forms)
+
+    def __getitem__(self, number: int) -> Hit:
+        return Hit(
+            self.entity[number],
+            RULES[self.rule[number]],
+            self.spellings[self.spelling[number]],
+            self.forms[self.form[number]],
+            SHAPES[self.shape[number]],
+        )
 
 
 @dataclass
@@ -71,8 +107,9 @@ class Patterns:
     to search for hidden spellings)."""
     rewrite: array[int]
     """Per pattern id: the index in ``rewrites`` of its default house spelling, -1 if kept."""
-    rewrites: list[bytes]
-    """The distinct default rewrites, UTF-8: the filter's fast path needs nothing else."""
+    rewrites: Strings
+    """The distinct default rewrites (``raw`` gives UTF-8): the filter's fast path needs
+    nothing else."""
 
 
 class Index:
@@ -85,9 +122,9 @@ class Index:
         canonicals: list[str],
         types: list[str],
         styles: dict[str, dict[int, str]],
-        keys: dict[str, RawHits] | None = None,
+        keys: tuple[MultiMap, HitTable] | None = None,
         patterns: Patterns | None = None,
-        hits: list[RawHits] | None = None,
+        hits: Groups | None = None,
         stored: Path | None = None,
         fuzzy: FuzzyData | None = None,
     ) -> None:
@@ -106,8 +143,8 @@ class Index:
 
     # -- parts loaded on first use -------------------------------------------
     @property
-    def keys(self) -> dict[str, RawHits]:
-        """Lookup key -> hits (loaded from the cache on first use)."""
+    def keys(self) -> tuple[MultiMap, HitTable]:
+        """Lookup key -> hit numbers, and the hits (loaded from the cache on first use)."""
         if self._keys is None:
             self._keys = _read_part(self._stored, "keys")
         return self._keys
@@ -143,11 +180,13 @@ class Index:
         """What an automaton pattern stands for, strongest rule first."""
         if self._hits is None:
             self._hits = _read_part(self._stored, "hits")
-        return tuple(Hit._make(h) for h in self._hits[pid])
+        table = self.keys[1]
+        return tuple(table[h] for h in self._hits[pid])
 
     def hits(self, key: str) -> tuple[Hit, ...]:
         """What an exact key reaches, strongest rule first."""
-        return tuple(Hit._make(h) for h in self.keys.get(key, ()))
+        keys, table = self.keys
+        return tuple(table[h] for h in keys.get(key, ()))
 
     def spelling(self, entity: int, style: str | None) -> str:
         """The house spelling of an entity, or its spelling in a style when it has one."""
@@ -192,21 +231,24 @@ class Index:
         automaton = daachorse.DoubleArrayAhoCorasick(
             encoded, match_kind=daachorse.MATCH_KIND_LEFTMOST_LONGEST
         )
-        plain: dict[Hit, tuple[int, str, str, str, str]] = {}
+        plain: dict[Hit, int] = {}
         ids = [e.id for e in table.entities]
         canonicals = [e.canonical for e in table.entities]
         writer = Writer(ids, canonicals, styles)
         hits = [_raw(texts[t], plain) for t in pattern_texts]
+        key_hits = MultiMap.of({k: _raw(v, plain) for k, v in keys.items()})
         kind = bytearray(len(encoded))
         rewrite = array("i", [-1]) * len(encoded)
         rewrites: dict[bytes, int] = {}
         # Case variants of one form differ only in their capitals and script: read once.
-        seen: dict[tuple[RawHits, str, bool], tuple[int, str | None]] = {}
+        seen: dict[tuple[tuple[int, ...], str, bool], tuple[int, str | None]] = {}
+        by_number = list(plain)
         for pid, (text, raw) in enumerate(zip(pattern_texts, hits, strict=True)):
+            first = by_number[raw[0]].rule
             # A house-approved short form is kept as found, so its variants differ.
-            memo = (raw, script_of(text) + (text if raw[0][1] == SHORT else ""), text.isupper())
+            memo = (raw, script_of(text) + (text if first == SHORT else ""), text.isupper())
             if memo not in seen:
-                strongest = tuple(Hit._make(h) for h in raw if h[1] == raw[0][1])
+                strongest = tuple(by_number[h] for h in raw if by_number[h].rule == first)
                 short = any(h.shape != FULL for h in strongest)
                 seen[memo] = (
                     SHORT_NAME if short else NAME,
@@ -222,7 +264,7 @@ class Index:
             max_pattern_bytes=max((len(t) for t in encoded), default=1),
             kind=bytes(kind),
             rewrite=rewrite,
-            rewrites=list(rewrites),
+            rewrites=Strings.of(r.decode("utf-8") for r in rewrites),
         )
         return cls(
             digest=digest or table.digest,
@@ -230,9 +272,9 @@ class Index:
             canonicals=canonicals,
             types=[e.type for e in table.entities],
             styles=styles,
-            keys={k: _raw(v, plain) for k, v in keys.items()},
+            keys=(key_hits, HitTable(by_number)),
             patterns=patterns,
-            hits=hits,
+            hits=Groups.of(hits),
             fuzzy=build_fuzzy(fuzzy_names),
         )
 
@@ -260,12 +302,10 @@ class Index:
 _RANK = {rule: i for i, rule in enumerate(RULES)}
 
 
-def _raw(hits: list[Hit], plain: dict[Hit, tuple[int, str, str, str, str]]) -> RawHits:
-    """Hits sorted strongest first, as shared plain tuples."""
+def _raw(hits: list[Hit], plain: dict[Hit, int]) -> tuple[int, ...]:
+    """Hits sorted strongest first, as numbers into the table of distinct hits."""
     ordered = sorted(hits, key=lambda h: _RANK[h.rule])
-    return tuple(
-        plain.setdefault(h, (h.entity, h.rule, h.spelling, h.form, h.shape)) for h in ordered
-    )
+    return tuple(plain.setdefault(h, len(plain)) for h in ordered)
 
 
 def case_variants(form: str) -> set[str]:

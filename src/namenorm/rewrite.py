@@ -396,7 +396,7 @@ class Scanner:
                 r = rewrite_ids[pid]
                 if r < 0:
                     continue
-                new = rewrites[r]
+                new = rewrites.raw(r)
             else:
                 text = hidden.clean if hidden is not None else decode(buf[s:e])
                 replacement = self.reading(pid, text).replacement

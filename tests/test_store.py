@@ -1,0 +1,52 @@
+"""Compact containers: they must answer exactly like the dict and list they replace."""
+
+from __future__ import annotations
+
+import pickle
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from namenorm.store import Groups, KeyIndex, MultiMap, Strings, ranges
+
+
+@given(st.lists(st.text()))
+def test_strings_round_trip(texts: list[str]) -> None:
+    packed = pickle.loads(pickle.dumps(Strings.of(texts)))
+    assert list(packed) == texts
+    assert len(packed) == len(texts)
+    if texts:
+        assert packed[-1] == texts[-1]
+
+
+@given(st.dictionaries(st.text(), st.integers(-(2**40), 2**40)), st.lists(st.text()))
+def test_key_index_matches_a_dict(mapping: dict[str, int], probes: list[str]) -> None:
+    index = pickle.loads(pickle.dumps(KeyIndex.of(mapping.items())))
+    assert len(index) == len(mapping)
+    for key, value in mapping.items():
+        assert index.get(key) == value
+    for probe in probes:
+        assert index.get(probe, -7) == mapping.get(probe, -7)
+
+
+def test_ranges() -> None:
+    starts, items = ranges([[1, 2], [], [3]])
+    assert [list(items[starts[i] : starts[i + 1]]) for i in range(3)] == [[1, 2], [], [3]]
+
+
+@given(st.dictionaries(st.text(), st.lists(st.integers(-(2**40), 2**40))), st.lists(st.text()))
+def test_multimap_matches_a_dict(mapping: dict[str, list[int]], probes: list[str]) -> None:
+    packed = pickle.loads(pickle.dumps(MultiMap.of(mapping)))
+    assert len(packed) == len(mapping)
+    for key, values in mapping.items():
+        assert key in packed
+        assert packed[key] == tuple(values) == packed.get(key)
+    for probe in probes:
+        assert packed.get(probe, (-1,)) == tuple(mapping.get(probe, (-1,)))
+        assert (probe in packed) == (probe in mapping)
+    assert sorted(packed.keys()) == sorted(mapping)
+
+
+def test_groups() -> None:
+    packed = Groups.of([[1, 2], [], [3]])
+    assert list(packed) == [(1, 2), (), (3,)]
