@@ -367,8 +367,18 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def run() -> NoReturn:
-    """Entry point for ``python -m namenorm``."""
-    sys.exit(main())
+    """Entry point for the console script and ``python -m namenorm``.
+
+    Exits without tearing down the interpreter: freeing a large index object by
+    object takes longer than loading it, and the process is ending anyway.
+    """
+    status = main()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+    sys.stderr.flush()
+    os._exit(status)
 
 
 if __name__ == "__main__":
