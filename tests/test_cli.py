@@ -204,3 +204,18 @@ def test_cached_index_gives_the_same_answers(tmp_path: Path) -> None:
 def test_bundled_table_by_default() -> None:
     result = run(["filter"], b"Svetlana Tikhanovskaya met Lukashenko in Kiev.\n")
     assert result.stdout == b"Svyatlana Tsikhanouskaya met Lukashenka in Kyiv.\n"
+
+
+def test_lookup_in_parallel_answers_like_one_process() -> None:
+    names = ["Alexander Lukashenko", "nobody", "Гродно", "Lukashenko", "Tikhanovskaya S."]
+    batch = ("\n".join(names * 40_000) + "\n").encode()  # bulk: goes to the workers
+    one = run(["lookup", *T, "-j", "1"], batch)
+    two = run(["lookup", *T, "-j", "2"], batch)
+    assert one.returncode == two.returncode == 0
+    assert one.stdout == two.stdout
+    assert one.stdout.count(b"\n") == len(names) * 40_000
+
+
+def test_lookup_last_line_without_newline() -> None:
+    result = run(["lookup", *T], b"nobody\nGrodno")
+    assert [line.split("\t")[1] for line in result.stdout.decode().splitlines()] == ["", "hrodna"]

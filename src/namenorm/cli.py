@@ -17,7 +17,7 @@ from typing import NoReturn
 from namenorm import __version__, pipeline
 from namenorm.resolver import Resolution, Resolver
 from namenorm.rewrite import Scanner, Stream, decode, encode, positions
-from namenorm.score import FUZZY, MARGIN, THRESHOLD, Match
+from namenorm.score import THRESHOLD
 from namenorm.style import check_file, check_stream
 from namenorm.table import TableError
 
@@ -99,6 +99,13 @@ def _parser() -> argparse.ArgumentParser:
         "input TAB id TAB canonical TAB score TAB explanation (empty id: no match).",
     )
     lookup.add_argument("--json", action="store_true", help="write JSON lines instead")
+    lookup.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        metavar="N",
+        help="worker processes for bulk input (default: one per core, up to 4; 1 = none)",
+    )
     lookup.add_argument(
         "--all",
         action="store_true",
@@ -211,17 +218,21 @@ def _scanner(resolver: Resolver, args: argparse.Namespace, to: str = "canonical"
 
 def _lookup(args: argparse.Namespace) -> int:
     resolver = _resolver(args)
-    out = sys.stdout.buffer
-    interactive = sys.stdin.isatty()
     every = bool(args.all)
-    for raw in sys.stdin.buffer:
-        name = decode(raw).strip()
-        result = resolver.resolve(name, every=every) if name else Resolution(name, None)
-        line = _json_line(result) if args.json else _tsv_line(result, every)
-        out.write(encode(line))
-        if interactive:
-            out.flush()
-    out.flush()
+
+    def answer(batch: bytes) -> bytes:
+        out: list[str] = []
+        for raw in batch.split(b"\n")[: -1 if batch.endswith(b"\n") else None]:
+            name = decode(raw).strip()
+            result = resolver.resolve(name, every=every) if name else Resolution(name, None)
+            out.append(_json_line(result) if args.json else _tsv_line(result, every))
+        return encode("".join(out))
+
+    jobs = args.jobs if args.jobs is not None else pipeline.default_jobs()
+    if jobs > 1:
+        resolver.prepare()  # load what workers need once, before they fork
+    out = sys.stdout.buffer
+    pipeline.lines(pipeline.reader(sys.stdin.buffer.fileno()), out.write, out.flush, answer, jobs)
     return 0
 
 
@@ -246,70 +257,9 @@ def _explain(args: argparse.Namespace) -> int:
     if not name:
         raise UsageError("explain: the name is empty")
     result = resolver.resolve(name, every=True)
-    sys.stdout.write(explanation(result, resolver.threshold))
+    sys.stdout.write(result.report(resolver.threshold))
     sys.stdout.flush()
     return 0
-
-
-def explanation(result: Resolution, threshold: float) -> str:
-    """The long explanation of one resolution, as the ``explain`` command prints it."""
-    lines = [f"query: {result.query}"]
-    m = result.match
-    if m is not None:
-        lines.append(f"match: {m.id} ({m.canonical}), score {m.score:.3f}, rule {m.rule}")
-        lines.extend(_describe(m, "  "))
-    elif result.ambiguous:
-        lines.append(
-            f"no match: ambiguous, top candidates within {MARGIN} of each other "
-            f"(threshold {threshold:.2f}):"
-        )
-        for a in result.ambiguous:
-            lines.append(f"  {a.id} ({a.canonical}), score {a.score:.3f}")
-            lines.extend(_describe(a, "    "))
-    else:
-        lines.append(f"no match: no candidate reaches the threshold {threshold:.2f}")
-    rivals = [o for o in result.others if o not in result.ambiguous]
-    if rivals:
-        lines.append("also above the threshold:")
-        for o in rivals:
-            lines.append(f"  {o.id} ({o.canonical}), score {o.score:.3f}")
-            lines.extend(_describe(o, "    "))
-    if result.near:
-        lines.append("near misses (below the threshold):")
-        for n in result.near:
-            lines.append(f"  {n.id} ({n.canonical}), score {n.score:.3f}: {_why_lost(n)}")
-            lines.extend(_describe(n, "    "))
-    return "\n".join(lines) + "\n"
-
-
-def _describe(m: Match, indent: str) -> list[str]:
-    """One line per aligned part and per leftover, for the explain command."""
-    if m.rule != FUZZY:
-        return [f"{indent}{m.explain()}"]
-    out = [f"{indent}table spelling: {m.spelling}"]
-    for p in m.pairs:
-        out.append(f"{indent}{p.query:>16} ~ {p.table:<16} {p.score:.2f}  {p.rule}")
-    for q, t in m.conflicts:
-        out.append(f"{indent}{q:>16} ≠ {t:<16} conflict (both present, unalike)")
-    for part in m.missing:
-        out.append(f"{indent}{'':>16} - {part:<16} missing from the query")
-    for part in m.extra:
-        out.append(f"{indent}{part:>16} +{'':<17}not in the table name")
-    return out
-
-
-def _why_lost(m: Match) -> str:
-    reasons = []
-    if m.conflicts:
-        reasons.append("contradicting parts " + ", ".join(f"{q}≠{t}" for q, t in m.conflicts))
-    weak = [p for p in m.pairs if p.score < 0.9]
-    if weak:
-        reasons.append("weak alignments " + ", ".join(f"{p.query}~{p.table}" for p in weak))
-    if m.missing:
-        reasons.append("missing " + ", ".join(m.missing))
-    if m.extra:
-        reasons.append("extra " + ", ".join(m.extra))
-    return "; ".join(reasons) or "low score"
 
 
 def _json_line(result: Resolution) -> str:

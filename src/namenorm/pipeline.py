@@ -1,11 +1,12 @@
-"""Running the filter over a byte stream, on one core or on several.
+"""Running a command over a byte stream of lines, on one core or on several.
 
-A filter should never be the slow step of a pipeline. Scanning is CPU-bound and
-segments cut at newlines are independent, so when input arrives faster than one
-core can scan it, segments go to worker processes forked after the index is
-loaded (they share it, copy-on-write) and come back in order. At most a few
-segments are in flight, so memory stays flat; an interactive input (a terminal,
-or a pipe that delivers a line at a time) is answered line by line in process.
+A filter should never be the slow step of a pipeline, nor should a batch lookup.
+Both are CPU-bound and lines are independent, so when input arrives faster than
+one core can handle it, batches of whole lines go to worker processes forked after
+the index is loaded (they share it, copy-on-write) and come back in order. At most
+a few batches are in flight, so memory stays flat; an interactive input (a
+terminal, or a pipe that delivers a line at a time) is answered line by line in
+process.
 """
 
 from __future__ import annotations
@@ -22,13 +23,58 @@ from namenorm.rewrite import Scanner, Segment, Stream
 READ_BYTES = 1 << 20
 """How much is read at once; also the size above which a line is cut."""
 
-_worker_scanner: Scanner | None = None
+_worker: Callable[[bytes], bytes] | None = None
+"""What a worker does to a batch of lines: set before the fork, so never pickled."""
 
 
-def _rewrite_lines(data: bytes) -> bytes:
-    """Worker side: rewrite complete lines (the scanner came with the fork)."""
-    assert _worker_scanner is not None
-    return _worker_scanner.splice(data, _worker_scanner.find(data))
+def _work(data: bytes) -> bytes:
+    assert _worker is not None
+    return _worker(data)
+
+
+class _Ordered:
+    """Batches handed to worker processes, written back in the order they came."""
+
+    def __init__(
+        self,
+        work: Callable[[bytes], bytes],
+        jobs: int,
+        write: Callable[[bytes], object],
+        flush: Callable[[], object],
+    ) -> None:
+        global _worker
+        _worker = work
+        self.jobs = jobs
+        self.write = write
+        self.flush = flush
+        self.pool = ProcessPoolExecutor(
+            max_workers=jobs, mp_context=multiprocessing.get_context("fork")
+        )
+        self.pending: deque[Future[bytes] | bytes] = deque()
+
+    def submit(self, batch: bytes) -> None:
+        """Hand a batch to a worker; write finished ones while too many are in flight."""
+        self.pending.append(self.pool.submit(_work, batch))
+        while len(self.pending) > 2 * self.jobs:
+            self._write_one()
+
+    def done(self, output: bytes) -> None:
+        """Queue output produced in process, behind the batches still in flight."""
+        self.pending.append(output)
+
+    def drain(self) -> None:
+        """Write everything in flight, in order."""
+        while self.pending:
+            self._write_one()
+        self.flush()
+
+    def close(self) -> None:
+        """Stop the workers (after ``drain``; on an error, what is in flight is dropped)."""
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def _write_one(self) -> None:
+        item = self.pending.popleft()
+        self.write(item if isinstance(item, bytes) else item.result())
 
 
 def segments(read: Callable[[int], bytes], stream: Stream) -> Iterator[Segment]:
@@ -68,31 +114,95 @@ def rewrite(
             write(segment.rewritten())
             flush()
         return
-    global _worker_scanner
-    _worker_scanner = scanner
-    context = multiprocessing.get_context("fork")
-    pending: deque[Future[bytes] | bytes] = deque()
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+    ordered = _Ordered(lambda data: scanner.splice(data, scanner.find(data)), jobs, write, flush)
+    try:
         while True:
             data = read(READ_BYTES)
             if not data:
                 for segment in stream.close():
-                    pending.append(segment.rewritten())
+                    ordered.done(segment.rewritten())
                 break
             data, stream.pending = stream.pending + data, b""
             cut = data.rfind(b"\n") + 1
             if len(data) < READ_BYTES // 2 or not cut or stream.before != "\n":
                 # Interactive, or inside a long line: the in-process stream keeps order.
-                _drain(pending, write, flush)
+                ordered.drain()
                 for segment in stream.feed(data):
                     write(segment.rewritten())
                 flush()
                 continue
-            pending.append(pool.submit(_rewrite_lines, data[:cut]))
+            ordered.submit(data[:cut])
             stream.pending = data[cut:]
-            while len(pending) > 2 * jobs:
-                _write_one(pending, write)
-        _drain(pending, write, flush)
+        ordered.drain()
+    finally:
+        ordered.close()
+
+
+MANY_LINES = 64
+"""Fewer lines than this at once are answered in process (someone is typing)."""
+
+
+def _split_lines(batch: bytes, count: int, parts: int) -> Iterator[bytes]:
+    """Cut a batch of whole lines into about ``parts`` pieces of whole lines."""
+    step = -(-count // parts)
+    start = 0
+    while start < len(batch):
+        end = start
+        for _ in range(step):
+            end = batch.index(b"\n", end) + 1
+            if end >= len(batch):
+                break
+        yield batch[start:end]
+        start = end
+
+
+def lines(
+    read: Callable[[int], bytes],
+    write: Callable[[bytes], object],
+    flush: Callable[[], object],
+    work: Callable[[bytes], bytes],
+    jobs: int = 1,
+) -> None:
+    """Copy ``read`` to ``write`` through ``work``, which maps whole lines to output.
+
+    A last line without a newline is given to ``work`` as it is. With ``jobs`` > 1,
+    a read of many lines is shared out between worker processes; a few lines are
+    answered at once in process.
+    """
+    ordered = _Ordered(work, jobs, write, flush) if jobs > 1 else None
+    pending = b""
+    try:
+        while True:
+            data = read(READ_BYTES)
+            if not data:
+                if pending:
+                    output = work(pending)
+                    if ordered is not None:
+                        ordered.done(output)  # behind the batches still in flight
+                    else:
+                        write(output)
+                break
+            data = pending + data
+            cut = data.rfind(b"\n") + 1
+            pending = data[cut:]
+            if not cut:
+                continue
+            batch = data[:cut]
+            count = batch.count(b"\n")
+            if ordered is None or count < MANY_LINES:
+                if ordered is not None:
+                    ordered.drain()
+                write(work(batch))
+                flush()
+            else:
+                for piece in _split_lines(batch, count, ordered.jobs):
+                    ordered.submit(piece)
+        if ordered is not None:
+            ordered.drain()
+    finally:
+        if ordered is not None:
+            ordered.close()
+    flush()
 
 
 def reader(fd: int) -> Callable[[int], bytes]:
@@ -117,18 +227,3 @@ def reader(fd: int) -> Callable[[int], bytes]:
         return b"".join(parts)
 
     return read
-
-
-def _write_one(pending: deque[Future[bytes] | bytes], write: Callable[[bytes], object]) -> None:
-    item = pending.popleft()
-    write(item if isinstance(item, bytes) else item.result())
-
-
-def _drain(
-    pending: deque[Future[bytes] | bytes],
-    write: Callable[[bytes], object],
-    flush: Callable[[], object],
-) -> None:
-    while pending:
-        _write_one(pending, write)
-    flush()

@@ -46,6 +46,37 @@ class Resolution:
             out["others"] = [m.as_dict() for m in self.others]
         return out
 
+    def report(self, threshold: float) -> str:
+        """The long explanation of this resolution, as ``namenorm explain`` prints it."""
+        result = self
+        lines = [f"query: {result.query}"]
+        m = result.match
+        if m is not None:
+            lines.append(f"match: {m.id} ({m.canonical}), score {m.score:.3f}, rule {m.rule}")
+            lines.extend(m.describe("  "))
+        elif result.ambiguous:
+            lines.append(
+                f"no match: ambiguous, top candidates within {MARGIN} of each other "
+                f"(threshold {threshold:.2f}):"
+            )
+            for a in result.ambiguous:
+                lines.append(f"  {a.id} ({a.canonical}), score {a.score:.3f}")
+                lines.extend(a.describe("    "))
+        else:
+            lines.append(f"no match: no candidate reaches the threshold {threshold:.2f}")
+        rivals = [o for o in result.others if o not in result.ambiguous]
+        if rivals:
+            lines.append("also above the threshold:")
+            for o in rivals:
+                lines.append(f"  {o.id} ({o.canonical}), score {o.score:.3f}")
+                lines.extend(o.describe("    "))
+        if result.near:
+            lines.append("near misses (below the threshold):")
+            for n in result.near:
+                lines.append(f"  {n.id} ({n.canonical}), score {n.score:.3f}: {n.why_lost()}")
+                lines.extend(n.describe("    "))
+        return "\n".join(lines) + "\n"
+
 
 class Resolver:
     """Resolves names and scans text against one compiled index."""
@@ -129,6 +160,15 @@ class Resolver:
             extra=scored.extra,
             conflicts=scored.conflicts,
         )
+
+    def prepare(self) -> None:
+        """Load every part lookups need now, rather than at the first query that needs it.
+
+        Worker processes forked afterwards share what is loaded instead of each
+        reading it again.
+        """
+        self.index.keys  # noqa: B018
+        self.index.fuzzy  # noqa: B018
 
     def lookup(self, name: str) -> Match | None:
         """The entity a name stands for, or None (no match, or ambiguous)."""

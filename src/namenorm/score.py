@@ -89,6 +89,37 @@ class Match:
         items += [f"+{e}" for e in self.extra]
         return "; ".join(items)
 
+    def describe(self, indent: str = "") -> list[str]:
+        """One line per aligned part and per leftover, for the explain command."""
+        if self.rule != FUZZY:
+            return [f"{indent}{self.explain()}"]
+        out = [f"{indent}table spelling: {self.spelling}"]
+        for p in self.pairs:
+            out.append(f"{indent}{p.query:>16} ~ {p.table:<16} {p.score:.2f}  {p.rule}")
+        for q, t in self.conflicts:
+            out.append(f"{indent}{q:>16} ≠ {t:<16} conflict (both present, unalike)")
+        for part in self.missing:
+            out.append(f"{indent}{'':>16} - {part:<16} missing from the query")
+        for part in self.extra:
+            out.append(f"{indent}{part:>16} +{'':<17}not in the table name")
+        return out
+
+    def why_lost(self) -> str:
+        """Why a candidate below the threshold lost, in a few words."""
+        reasons = []
+        if self.conflicts:
+            reasons.append(
+                "contradicting parts " + ", ".join(f"{q}≠{t}" for q, t in self.conflicts)
+            )
+        weak = [p for p in self.pairs if p.score < 0.9]
+        if weak:
+            reasons.append("weak alignments " + ", ".join(f"{p.query}~{p.table}" for p in weak))
+        if self.missing:
+            reasons.append("missing " + ", ".join(self.missing))
+        if self.extra:
+            reasons.append("extra " + ", ".join(self.extra))
+        return "; ".join(reasons) or "low score"
+
     def as_dict(self) -> dict[str, object]:
         """The match as plain data, for JSON output."""
         extra: dict[str, object] = {}
