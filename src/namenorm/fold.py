@@ -14,8 +14,6 @@ import re
 import unicodedata
 from functools import lru_cache
 
-import icu
-
 from namenorm.translit import is_cyrillic, scheme_for, to_latin
 
 INVISIBLES = frozenset(
@@ -55,6 +53,8 @@ def _confusables() -> tuple[dict[str, str], dict[str, str]]:
     is a homoglyph of it (а/a, о/o, р/p, с/c, і/i, ј/j...). The reverse map prefers
     letters of the basic Russian alphabet.
     """
+    import icu  # ICU is slow to import: only when homoglyphs are first met
+
     checker = icu.SpoofChecker()
     cyr_to_lat: dict[str, str] = {}
     lat_to_cyr: dict[str, str] = {}

@@ -11,12 +11,14 @@ process.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import select
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 from namenorm.rewrite import Scanner, Segment, Stream
 
@@ -42,6 +44,9 @@ class _Ordered:
         write: Callable[[bytes], object],
         flush: Callable[[], object],
     ) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
         global _worker
         _worker = work
         self.jobs = jobs

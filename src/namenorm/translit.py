@@ -17,8 +17,8 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
-import icu
 import yaml
 
 from namenorm.asciifold import ascii_fold
@@ -80,14 +80,16 @@ _NOT_BELARUSIAN = frozenset("ищ")
 _local = threading.local()
 
 
-def transliterator(scheme_id: str) -> icu.Transliterator:
+def transliterator(scheme_id: str) -> Any:
     """This thread's compiled transliterator for a scheme id (or "any" for Any-Latin)."""
-    cache: dict[str, icu.Transliterator] | None = getattr(_local, "cache", None)
+    cache: dict[str, Any] | None = getattr(_local, "cache", None)
     if cache is None:
         cache = _local.cache = {}
     compiled = cache.get(scheme_id)
     if compiled is None:
         rules = GENERIC_RULES if scheme_id == "any" else schemes()[scheme_id].rules
+        import icu  # slow to import (0.1 s): only when a word needs romanising
+
         compiled = icu.Transliterator.createFromRules(
             f"namenorm-{scheme_id}", rules, icu.UTransDirection.FORWARD
         )
