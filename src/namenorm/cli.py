@@ -229,10 +229,10 @@ def _lookup(args: argparse.Namespace) -> int:
         return encode("".join(out))
 
     jobs = args.jobs if args.jobs is not None else pipeline.default_jobs()
-    if jobs > 1:
-        resolver.prepare()  # load what workers need once, before they fork
     out = sys.stdout.buffer
-    pipeline.lines(pipeline.reader(sys.stdin.buffer.fileno()), out.write, out.flush, answer, jobs)
+    read = pipeline.reader(sys.stdin.buffer.fileno())
+    # Workers fork after the index parts are loaded, so they share them.
+    pipeline.lines(read, out.write, out.flush, answer, jobs, prepare=resolver.prepare)
     return 0
 
 

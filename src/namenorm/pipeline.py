@@ -167,14 +167,16 @@ def lines(
     flush: Callable[[], object],
     work: Callable[[bytes], bytes],
     jobs: int = 1,
+    prepare: Callable[[], object] | None = None,
 ) -> None:
     """Copy ``read`` to ``write`` through ``work``, which maps whole lines to output.
 
     A last line without a newline is given to ``work`` as it is. With ``jobs`` > 1,
-    a read of many lines is shared out between worker processes; a few lines are
-    answered at once in process.
+    a read of many lines is shared out between worker processes (started, after
+    ``prepare``, when the first such read arrives); a few lines are answered at once
+    in process.
     """
-    ordered = _Ordered(work, jobs, write, flush) if jobs > 1 else None
+    ordered: _Ordered | None = None
     pending = b""
     try:
         while True:
@@ -194,14 +196,18 @@ def lines(
                 continue
             batch = data[:cut]
             count = batch.count(b"\n")
-            if ordered is None or count < MANY_LINES:
+            if jobs <= 1 or count < MANY_LINES:
                 if ordered is not None:
                     ordered.drain()
                 write(work(batch))
                 flush()
-            else:
-                for piece in _split_lines(batch, count, ordered.jobs):
-                    ordered.submit(piece)
+                continue
+            if ordered is None:
+                if prepare is not None:
+                    prepare()
+                ordered = _Ordered(work, jobs, write, flush)
+            for piece in _split_lines(batch, count, ordered.jobs):
+                ordered.submit(piece)
         if ordered is not None:
             ordered.drain()
     finally:
