@@ -170,3 +170,15 @@ def test_namesakes_share_their_name_as_ambiguous(tmp_path: Path) -> None:
     )
     table = load_tables([path])  # no error: same house spelling, so namesakes
     assert table.ambiguous == {"ali muhammad": ("a", "b")}
+
+
+def test_cache_key_covers_table_bytes_and_the_package_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import namenorm.index as index
+
+    path = write(tmp_path, "entities:\n" + GOOD_ENTITY)
+    first = index.table_digest([path], False)
+    assert index.table_digest([path], True) != first
+    monkeypatch.setattr(index, "_data_digest", lambda: b"other rules")
+    assert index.table_digest([path], False) != first

@@ -41,65 +41,6 @@ EVIDENCE = 0.5
 COMMON = 5000
 """A part in more names than this only confirms candidates that rarer parts found."""
 
-ARTICLES = frozenset(
-    [
-        "al",
-        "el",
-        "ul",
-        "ad",
-        "ar",
-        "as",
-        "at",
-        "az",
-        "an",
-        "ash",
-        "ath",
-        "ed",
-        "ud",
-        "ibn",
-        "bin",
-        "ben",
-        "bint",
-        "binti",
-        "de",
-        "da",
-        "di",
-        "du",
-        "la",
-        "le",
-        "von",
-        "van",
-        "der",
-        "den",
-        "del",
-        "della",
-        "dos",
-        "das",
-    ]
-)
-"""Particles dropped from both sides: they carry little identity and are often omitted."""
-JOIN_NEXT = frozenset(
-    [
-        "abd",
-        "abdul",
-        "abdel",
-        "abdal",
-        "abdol",
-        "abdoul",
-        "abdur",
-        "abdar",
-        "abdu",
-        "abdel",
-        "abdil",
-        "abdol",
-    ]
-)
-"""Arabic compound heads written apart or fused (Abdul Rahman / Abdulrahman): joined."""
-JOIN_PREV = frozenset(
-    ["din", "deen", "dine", "addin", "uddin", "eddin", "eddine", "ullah", "allah", "ollah", "ulla"]
-)
-"""Arabic compound tails (Salah ad-Din, Nasr Allah): joined to the part before them."""
-ARTICLE_PREFIXES = ("al", "el")
 
 # Rules recorded for an aligned pair of parts (see Pair.rule).
 SAME = "same"
@@ -200,25 +141,27 @@ def parts(tokens: Iterable[str]) -> tuple[str, ...]:
 
     ``parts(("abd", "al", "rahman", "al", "zomor")) == ("abdalrahman", "zomor")``.
     """
+    words = structure()
+    articles, heads, tails = words.articles, words.compound_heads, words.compound_tails
     toks = list(tokens)
     out: list[str] = []
     i = 0
     while i < len(toks):
         tok = toks[i]
-        if tok in JOIN_NEXT and i + 1 < len(toks):
+        if tok in heads and i + 1 < len(toks):
             j = i + 1
-            while j < len(toks) - 1 and toks[j] in ARTICLES:
+            while j < len(toks) - 1 and toks[j] in articles:
                 j += 1
             out.append("".join(toks[i : j + 1]))
             i = j + 1
             continue
-        if tok in JOIN_PREV and out:
+        if tok in tails and out:
             # the article before the tail was dropped already: put it back inside
-            prev = toks[i - 1] if i >= 1 and toks[i - 1] in ARTICLES else ""
+            prev = toks[i - 1] if i >= 1 and toks[i - 1] in articles else ""
             out[-1] = out[-1] + prev + tok
             i += 1
             continue
-        if tok not in ARTICLES:
+        if tok not in articles:
             out.append(tok)
         i += 1
     return tuple(out)
@@ -314,8 +257,9 @@ def part_similarity(a: str, b: str) -> tuple[float, str]:
         return (0.95, PATRONYMIC) if pa == pb else (0.0, PATRONYMIC)
     best = max(_code_similarity(x, y) for x in codes(a) for y in codes(b))
     rule = SPELLING if best >= 0.97 else EDIT
+    fused = structure().fused_articles
     for x, y in ((a, b), (b, a)):
-        if x.startswith(ARTICLE_PREFIXES) and len(x) >= 5 and not y.startswith(ARTICLE_PREFIXES):
+        if x.startswith(fused) and len(x) >= 5 and not y.startswith(fused):
             inner = part_similarity(x[2:], y)[0] * 0.97
             if inner > best:
                 best, rule = inner, ARTICLE
@@ -366,7 +310,7 @@ class FuzzyIndex:
                         sim = part_similarity(part, other)
                         if sim[0] >= MIN_PART:
                             out[other] = sim
-            if part.startswith(ARTICLE_PREFIXES) and len(part) >= 5:
+            if part.startswith(structure().fused_articles) and len(part) >= 5:
                 for other, sim in self.similar(part[2:]).items():
                     if other not in out and sim[0] * 0.97 >= MIN_PART:
                         out[other] = (sim[0] * 0.97, ARTICLE)

@@ -21,6 +21,7 @@ import tempfile
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -342,6 +343,7 @@ def table_digest(paths: Sequence[str | os.PathLike[str]], allow_conflicts: bool)
     hasher = hashlib.sha256(
         f"namenorm-index {__version__} format={FORMAT} conflicts={allow_conflicts}".encode()
     )
+    hasher.update(_data_digest())
     for path in paths:
         try:
             data = Path(path).read_bytes()
@@ -350,6 +352,18 @@ def table_digest(paths: Sequence[str | os.PathLike[str]], allow_conflicts: bool)
         hasher.update(len(data).to_bytes(8, "little"))
         hasher.update(data)
     return hasher.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _data_digest() -> bytes:
+    """Hash of the package's data files: rules and name data shape the compiled index."""
+    hasher = hashlib.sha256()
+    folder = Path(__file__).resolve().parent / "data"
+    for entry in sorted(folder.rglob("*")):
+        if entry.suffix in (".yaml", ".json") and entry.is_file():
+            hasher.update(entry.relative_to(folder).as_posix().encode())
+            hasher.update(entry.read_bytes())
+    return hasher.digest()
 
 
 def load_index(

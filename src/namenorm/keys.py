@@ -42,6 +42,14 @@ class NameStructure:
 
     particles: frozenset[str]
     patronymic_endings: tuple[str, ...]
+    articles: frozenset[str]
+    """Dropped from both sides by fuzzy matching."""
+    compound_heads: frozenset[str]
+    """Joined to the part after them (Abdul Rahman = Abdulrahman)."""
+    compound_tails: frozenset[str]
+    """Joined to the part before them (Salah ad-Din)."""
+    fused_articles: tuple[str, ...]
+    """May be fused to the front of a part (Alzomor ~ Zomor)."""
 
 
 @lru_cache(maxsize=1)
@@ -52,6 +60,10 @@ def structure() -> NameStructure:
     return NameStructure(
         frozenset(str(p) for p in raw["particles"]),
         tuple(str(e) for e in raw["patronymic_endings"]),
+        frozenset(str(a) for a in raw["articles"]),
+        frozenset(str(h) for h in raw["compound_heads"]),
+        frozenset(str(t) for t in raw["compound_tails"]),
+        tuple(str(a) for a in raw["fused_articles"]),
     )
 
 
