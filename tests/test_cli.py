@@ -219,3 +219,22 @@ def test_lookup_in_parallel_answers_like_one_process() -> None:
 def test_lookup_last_line_without_newline() -> None:
     result = run(["lookup", *T], b"nobody\nGrodno")
     assert [line.split("\t")[1] for line in result.stdout.decode().splitlines()] == ["", "hrodna"]
+
+
+def test_cache_keeps_the_newest_indexes_only(tmp_path: Path) -> None:
+    from namenorm.index import prune
+
+    for i in range(5):
+        for suffix in ("pickle", "keys", "patterns"):
+            path = tmp_path / f"index-{i}.{suffix}"
+            path.write_bytes(b"x")
+            os.utime(path, (1000 + i, 1000 + i))
+    prune(tmp_path, keep=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "index-3.keys",
+        "index-3.patterns",
+        "index-3.pickle",
+        "index-4.keys",
+        "index-4.patterns",
+        "index-4.pickle",
+    ]

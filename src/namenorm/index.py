@@ -388,7 +388,21 @@ def load_index(
     if cached is not None:
         with contextlib.suppress(OSError):  # a cache that cannot be written is skipped
             index.save(cached)
+            prune(cached.parent)
     return index
+
+
+KEEP = 8
+"""Compiled indexes kept in the cache directory; older ones are deleted."""
+
+
+def prune(folder: Path, keep: int = KEEP) -> None:
+    """Delete all but the ``keep`` most recently written indexes (every part of each)."""
+    metas = sorted(folder.glob("index-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for meta in metas[keep:]:
+        for part in folder.glob(f"{meta.stem}.*"):
+            with contextlib.suppress(OSError):
+                part.unlink()
 
 
 def _write(path: Path, value: object) -> None:
