@@ -48,31 +48,30 @@ class Resolution:
 
     def report(self, threshold: float) -> str:
         """The long explanation of this resolution, as ``namenorm explain`` prints it."""
-        result = self
-        lines = [f"query: {result.query}"]
-        m = result.match
+        lines = [f"query: {self.query}"]
+        m = self.match
         if m is not None:
             lines.append(f"match: {m.id} ({m.canonical}), score {m.score:.3f}, rule {m.rule}")
             lines.extend(m.describe("  "))
-        elif result.ambiguous:
+        elif self.ambiguous:
             lines.append(
                 f"no match: ambiguous, top candidates within {MARGIN} of each other "
                 f"(threshold {threshold:.2f}):"
             )
-            for a in result.ambiguous:
+            for a in self.ambiguous:
                 lines.append(f"  {a.id} ({a.canonical}), score {a.score:.3f}")
                 lines.extend(a.describe("    "))
         else:
             lines.append(f"no match: no candidate reaches the threshold {threshold:.2f}")
-        rivals = [o for o in result.others if o not in result.ambiguous]
+        rivals = [o for o in self.others if o not in self.ambiguous]
         if rivals:
             lines.append("also above the threshold:")
             for o in rivals:
                 lines.append(f"  {o.id} ({o.canonical}), score {o.score:.3f}")
                 lines.extend(o.describe("    "))
-        if result.near:
+        if self.near:
             lines.append("near misses (below the threshold):")
-            for n in result.near:
+            for n in self.near:
                 lines.append(f"  {n.id} ({n.canonical}), score {n.score:.3f}: {n.why_lost()}")
                 lines.extend(n.describe("    "))
         return "\n".join(lines) + "\n"
