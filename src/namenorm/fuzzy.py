@@ -100,14 +100,19 @@ class _PartTuples:
     def __init__(self, groups: Groups | MultiMap, parts: Strings) -> None:
         self.groups = groups
         self.parts = parts
+        self.seen: dict[str, tuple[str, ...]] = {}
 
     def __getitem__(self, key: Any) -> tuple[str, ...]:
         return tuple(self.parts[i] for i in self.groups[key])
 
     def get(self, key: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
         assert isinstance(self.groups, MultiMap)
-        found = self.groups.get(key)
-        return tuple(self.parts[i] for i in found) if found else default
+        cached = self.seen.get(key)
+        if cached is None:
+            if len(self.seen) > 500_000:
+                self.seen.clear()
+            cached = self.seen[key] = tuple(self.parts[i] for i in self.groups.get(key))
+        return cached or default
 
 
 class Pair(NamedTuple):
@@ -274,18 +279,33 @@ class FuzzyIndex:
         self.tokens = _PartTuples(data.tokens, data.parts)
         self.roles = data.roles
         self.spellings = data.spellings
-        self.postings = data.postings
+        self._packed_postings = data.postings
+        self._postings: dict[str, tuple[int, ...]] = {}
+        self._weight: dict[str, float] = {}
         self.blocks = _PartTuples(data.blocks, data.parts)
         self._log_n = math.log(len(self.entities) + 1)
         self._similar: dict[str, dict[str, tuple[float, str]]] = {}
         self._weights: dict[int, list[float]] = {}
 
+    def names_of(self, part: str) -> tuple[int, ...]:
+        """The table names holding a part (empty when none), remembered once read."""
+        found = self._postings.get(part)
+        if found is None:
+            if len(self._postings) > 500_000:
+                self._postings.clear()
+            found = self._postings[part] = self._packed_postings.get(part)
+        return found
+
     def weight(self, part: str) -> float:
         """The IDF weight of a table part: log(names / names holding it), at least 1."""
-        df = len(self.postings.get(part, ()))
-        if not df:
-            return self._log_n
-        return max(1.0, self._log_n - math.log(df))
+        found = self._weight.get(part)
+        if found is None:
+            df = len(self.names_of(part))
+            found = self._log_n if not df else max(1.0, self._log_n - math.log(df))
+            if len(self._weight) > 500_000:
+                self._weight.clear()
+            self._weight[part] = found
+        return found
 
     def similar(self, part: str) -> dict[str, tuple[float, str]]:
         """Table parts that could be spellings of ``part``, with similarity and rule."""
@@ -293,13 +313,13 @@ class FuzzyIndex:
         if found is not None:
             return found
         out: dict[str, tuple[float, str]] = {}
-        if part in self.postings:
+        if self.names_of(part):
             out[part] = (1.0, SAME)
         if len(part) >= 2:
             group = given_group(part)
             if group is not None:
                 for form in given_names().forms[group]:
-                    if form != part and form in self.postings:
+                    if form != part and self.names_of(form):
                         out[form] = (0.95, GIVEN)
             blocks = self.blocks
             seen: set[str] = set(out)
@@ -332,11 +352,11 @@ class FuzzyIndex:
         # Rare parts first: a common one only confirms names that rarer ones found.
         order = sorted(
             range(len(query)),
-            key=lambda i: min((len(self.postings[t]) for t in sims[i]), default=1 << 30),
+            key=lambda i: min((len(self.names_of(t)) for t in sims[i]), default=1 << 30),
         )
         for i in order:
             for tok, (sim, _) in sims[i].items():
-                names = self.postings[tok]
+                names = self.names_of(tok)
                 w = sim * self.weight(tok)
                 if len(names) > COMMON and evidence:
                     for n in names:
@@ -463,7 +483,7 @@ class FuzzyIndex:
         """A query part's weight: its own in the table, else its nearest spelling's."""
         if len(part) == 1:
             return 1.0
-        if part in self.postings:
+        if self.names_of(part):
             return self.weight(part)
         if sims:
             return min(self.weight(t) for t in sims)
