@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from namenorm.fold import is_latin
-from namenorm.keys import FULL, SHORT, SURNAME, split_person
+from namenorm.keys import FULL, INFLECTED, SHORT, SURNAME, split_person
 from namenorm.translit import is_cyrillic
 
 Target = Literal["canonical", "id"]
@@ -119,6 +119,8 @@ class Writer:
             return self.ids[hit.entity], None
         if hit.rule == SHORT:
             return found, None  # a house-approved short form ("UK", "USSR"): keep it
+        if hit.rule == INFLECTED:
+            return None, "a case form: grammar, not a spelling to correct"
         target = self.target(hit.entity, hit.shape)
         found_script, target_script = script_of(found), script_of(target)
         if found_script != target_script:

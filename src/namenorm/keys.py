@@ -18,6 +18,7 @@ from importlib import resources
 import yaml
 
 from namenorm.fold import fold, key
+from namenorm.inflection import case_forms
 from namenorm.table import Entity, Spelling
 
 LISTED = "listed"
@@ -29,7 +30,10 @@ INITIALS = "initials"
 SURNAME = "surname"
 """Derived: the surname alone."""
 
-RULES = (LISTED, SHORT, INITIALS, SURNAME)
+INFLECTED = "inflected"
+"""Derived: a case form of a Cyrillic or Polish surname (Тихановской); never rewritten."""
+
+RULES = (LISTED, SHORT, INITIALS, SURNAME, INFLECTED)
 """Every way an entity is reached by an exact key, strongest first."""
 
 FULL = "full"
@@ -148,6 +152,9 @@ def forms(entity: Entity) -> Iterator[Form]:
     for spelling in spellings:
         shape = shape_of(spelling.text) if person_ else FULL
         yield Form(spelling.text, LISTED, spelling.text, spelling.lang, shape)
+        if shape == SURNAME:
+            for case in case_forms(spelling.text, spelling.lang):
+                yield Form(case, INFLECTED, spelling.text, spelling.lang, SURNAME)
     for short in entity.short:
         yield Form(short, SHORT, short, None, shape_of(short) if person_ else FULL)
     if not person_:
@@ -163,6 +170,8 @@ def forms(entity: Entity) -> Iterator[Form]:
             letters = " ".join(f"{g[0].upper()}." for g in person.given)
             yield Form(f"{letters} {person.surname}", INITIALS, spelling.text, lang, INITIALS)
         yield Form(person.surname, SURNAME, spelling.text, lang, SURNAME)
+        for case in case_forms(person.surname, lang):
+            yield Form(case, INFLECTED, spelling.text, lang, SURNAME)
 
 
 _INITIAL_RE = re.compile(r"^[^\W\d_]\.?$")

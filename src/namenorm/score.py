@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from namenorm.keys import INITIALS, LISTED, SHORT, SURNAME
+from namenorm.keys import INFLECTED, INITIALS, LISTED, SHORT, SURNAME
 
 if TYPE_CHECKING:  # the fuzzy machinery is imported only when a lookup needs it
     from namenorm.fuzzy import Pair
@@ -28,7 +28,7 @@ MARGIN = 0.04
 FUZZY = "fuzzy"
 """A spelling nobody listed, matched part by part (see namenorm.fuzzy)."""
 
-RULE_SCORES = {LISTED: 1.0, SHORT: 0.95, INITIALS: 0.9, SURNAME: 0.85}
+RULE_SCORES = {LISTED: 1.0, SHORT: 0.95, INITIALS: 0.9, SURNAME: 0.85, INFLECTED: 0.8}
 """The score of an exact-key match, by the rule that produced the key."""
 
 RULE_WORDS = {
@@ -36,6 +36,7 @@ RULE_WORDS = {
     SHORT: "listed short form",
     INITIALS: "initial and surname of",
     SURNAME: "surname of",
+    INFLECTED: "case form of the surname of",
     FUZZY: "fuzzy match of",
 }
 

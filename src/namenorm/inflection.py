@@ -1,0 +1,71 @@
+"""Case forms of surnames: the forms running text uses that no table lists.
+
+Belarusian, Russian, Ukrainian and Polish decline surnames (Тихановская,
+Тихановской, Тихановскую). The rules are data (``data/inflection.yaml``: nominative
+ending -> case endings, with samples); this module applies them to one surname.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+
+from namenorm.translit import is_cyrillic, scheme_for
+
+
+@dataclass(frozen=True)
+class Inflection:
+    """Per language, (nominative ending, case endings) in the order they are tried."""
+
+    rules: dict[str, tuple[tuple[str, tuple[str, ...]], ...]]
+    samples: tuple[tuple[str, str, str], ...]
+    indeclinable: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def inflection() -> Inflection:
+    """Read ``data/inflection.yaml`` once."""
+    path = resources.files("namenorm") / "data" / "inflection.yaml"
+    raw = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    rules = {
+        str(lang): tuple((str(r["nominative"]), tuple(str(c) for c in r["cases"])) for r in entries)
+        for lang, entries in raw["rules"].items()
+    }
+    samples = tuple((str(a), str(b), str(c)) for a, b, c in raw["samples"])
+    return Inflection(rules, samples, tuple(str(w) for w in raw["indeclinable"]))
+
+
+_POLISH = frozenset("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ")
+
+
+def language_of(word: str, lang: str | None = None) -> str | None:
+    """The declining language a surname is written in: a tag, its letters, or None."""
+    rules = inflection().rules
+    if lang in rules:
+        return lang
+    if any(is_cyrillic(c) for c in word):
+        scheme = scheme_for(word.casefold())
+        return scheme if scheme in rules else "ru"
+    if any(c in _POLISH for c in word) or lang == "pl":
+        return "pl"
+    return None
+
+
+def case_forms(surname: str, lang: str | None = None) -> tuple[str, ...]:
+    """The case forms of a one-word surname, keeping its capitals; () when indeclinable.
+
+    ``case_forms("Лукашэнка") == ("Лукашэнкі", "Лукашэнку", "Лукашэнкам")``.
+    """
+    language = language_of(surname, lang)
+    if language is None or " " in surname or "-" in surname:
+        return ()
+    low = surname.lower()
+    for nominative, cases in inflection().rules[language]:
+        if low.endswith(nominative) and len(low) > len(nominative) + 1:
+            stem = surname[: len(surname) - len(nominative)]
+            upper = surname.isupper()
+            return tuple(stem + (c.upper() if upper else c) for c in cases)
+    return ()
