@@ -3,11 +3,12 @@
 Building means folding every spelling (ICU transliteration) and compiling an
 Aho-Corasick automaton over every form, which takes seconds for a large table and
 is wasted work when the table has not changed. So the compiled index is cached in
-the user's cache directory under the hash of the table files' bytes, in parts
-read only when needed: the entities, the lookup keys and the fuzzy candidate
-index (for ``lookup``), and the text automaton (for ``filter`` and ``check``). A
-start with an unchanged table never parses YAML, and a filter never reads the
-lookup keys or the fuzzy index.
+the user's cache directory under the hash of the table files' bytes (and of the
+package's rule files), in packed parts read only when needed: the entities, the
+lookup keys and hits, the fuzzy candidate index (for ``lookup``), the text
+automaton (for ``filter``) and what its patterns stand for (for ``--mentions`` and
+``check``). A start with an unchanged table never parses YAML, and a filter never
+reads the lookup keys or the fuzzy index.
 """
 
 from __future__ import annotations

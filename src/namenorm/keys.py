@@ -4,7 +4,8 @@ From each entity this module derives two things, both from the same spellings:
 *keys* (folded, order-free strings a lookup meets exactly) and *forms* (the
 spellings as they would be written in running text, which the text scanner looks
 for). Persons also get derived short forms from their full names: the surname alone
-("Lukashenka") and initial plus surname ("A. Lukashenka").
+("Lukashenka"), initial plus surname ("A. Lukashenka"), and the case forms of a
+Cyrillic or Polish surname ("Лукашэнку").
 """
 
 from __future__ import annotations
@@ -148,16 +149,16 @@ class Form:
 def forms(entity: Entity) -> Iterator[Form]:
     """Every form of an entity, listed ones first; derived ones only for persons."""
     spellings: tuple[Spelling, ...] = entity.spellings
-    person_ = entity.type == "person"
+    is_person = entity.type == "person"
     for spelling in spellings:
-        shape = shape_of(spelling.text) if person_ else FULL
+        shape = shape_of(spelling.text) if is_person else FULL
         yield Form(spelling.text, LISTED, spelling.text, spelling.lang, shape)
         if shape == SURNAME:
             for case in case_forms(spelling.text, spelling.lang):
                 yield Form(case, INFLECTED, spelling.text, spelling.lang, SURNAME)
     for short in entity.short:
-        yield Form(short, SHORT, short, None, shape_of(short) if person_ else FULL)
-    if not person_:
+        yield Form(short, SHORT, short, None, shape_of(short) if is_person else FULL)
+    if not is_person:
         return
     for spelling in spellings:
         person = split_person(spelling.text)
