@@ -238,3 +238,18 @@ def test_cache_keeps_the_newest_indexes_only(tmp_path: Path) -> None:
         "index-4.patterns",
         "index-4.pickle",
     ]
+
+
+def test_check_walks_folders_for_text_files(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "story.md").write_text("Grodno\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("Hrodna and Grodno\n", encoding="utf-8")
+    (tmp_path / "image.bin").write_bytes(b"\x00Grodno")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "HEAD").write_text("Grodno\n", encoding="utf-8")
+    result = run(["check", *T, str(tmp_path)])
+    assert result.returncode == 1
+    assert result.stdout.decode().splitlines() == [
+        f"{tmp_path}/b.txt:1:12: found 'Grodno', house style 'Hrodna' (hrodna)",
+        f"{tmp_path}/a/story.md:1:1: found 'Grodno', house style 'Hrodna' (hrodna)",
+    ]

@@ -10,7 +10,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -171,7 +171,12 @@ def _parser() -> argparse.ArgumentParser:
         description="Report every spelling that departs from house style as "
         "path:line:col: message. Exit 0 clean, 1 findings, 2 error.",
     )
-    check.add_argument("paths", nargs="+", metavar="PATH", help="files to check; - for stdin")
+    check.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="files or folders (walked for text files) to check; - for stdin",
+    )
     check.add_argument("--fix", action="store_true", help="rewrite the files in place (atomically)")
     check.add_argument(
         "--format",
@@ -295,7 +300,7 @@ def _filter(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     scanner = _scanner(_resolver(args), args)
     status = 0
-    for name in args.paths:
+    for name in expand(args.paths):
         # Fixing stdin writes the fixed text to stdout, so its findings go to stderr.
         report = sys.stderr if name == "-" and args.fix else sys.stdout
         try:
@@ -314,6 +319,32 @@ def _check(args: argparse.Namespace) -> int:
             status = EXIT_FINDINGS
     sys.stdout.flush()
     return status
+
+
+def expand(paths: Sequence[str]) -> Iterator[str]:
+    """The paths to check: files as given, directories walked for their text files.
+
+    Hidden files and folders (.git) are skipped, and so are files whose first block
+    holds a NUL byte (binary files have no house style).
+    """
+    for name in paths:
+        if name == "-" or not Path(name).is_dir():
+            yield name
+            continue
+        for folder, dirs, files in os.walk(name):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for file in sorted(files):
+                path = os.path.join(folder, file)
+                if not file.startswith(".") and not _binary(path):
+                    yield path
+
+
+def _binary(path: str) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return b"\0" in f.read(8192)
+    except OSError:
+        return False  # let the check report it
 
 
 def run() -> NoReturn:
