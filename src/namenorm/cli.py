@@ -77,6 +77,14 @@ def _parser() -> argparse.ArgumentParser:
         help="compile the tables afresh instead of reading the cached index",
     )
 
+    scored = argparse.ArgumentParser(add_help=False)
+    scored.add_argument(
+        "--threshold",
+        type=_threshold,
+        metavar="X",
+        help=f"lowest score a fuzzy match may have, 0..1 (default {THRESHOLD})",
+    )
+
     styled = argparse.ArgumentParser(add_help=False)
     styled.add_argument(
         "--style",
@@ -93,7 +101,7 @@ def _parser() -> argparse.ArgumentParser:
 
     lookup = commands.add_parser(
         "lookup",
-        parents=[common],
+        parents=[common, scored],
         help="resolve names, one per line on stdin",
         description="Resolve one name per line of stdin. Output, one line per input line: "
         "input TAB id TAB canonical TAB score TAB explanation (empty id: no match).",
@@ -112,29 +120,17 @@ def _parser() -> argparse.ArgumentParser:
         help="also list every other entity scoring at or above the threshold, as extra "
         "TAB columns id=score (in --json: an 'others' list)",
     )
-    lookup.add_argument(
-        "--threshold",
-        type=_threshold,
-        metavar="X",
-        help=f"lowest score a fuzzy match may have, 0..1 (default {THRESHOLD})",
-    )
     lookup.set_defaults(run=_lookup)
 
     explain = commands.add_parser(
         "explain",
-        parents=[common],
+        parents=[common, scored],
         help="show how one name resolves: aligned parts, costs, rules, near misses",
         description="Resolve one name and explain it at length: which parts aligned with "
         "which, at what similarity and by which rule, what was left over, and the best "
         "candidates that lost, with why.",
     )
     explain.add_argument("name", nargs="+", metavar="NAME", help="the name (words are joined)")
-    explain.add_argument(
-        "--threshold",
-        type=_threshold,
-        metavar="X",
-        help=f"lowest score a fuzzy match may have, 0..1 (default {THRESHOLD})",
-    )
     explain.set_defaults(run=_explain)
 
     filt = commands.add_parser(

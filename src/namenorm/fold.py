@@ -35,11 +35,6 @@ def strip_invisibles(text: str) -> str:
     return _INVISIBLE_RE.sub("", text)
 
 
-def has_invisibles(text: str) -> bool:
-    """True when ``text`` holds a character from :data:`INVISIBLES`."""
-    return _INVISIBLE_RE.search(text) is not None
-
-
 def is_latin(char: str) -> bool:
     """True for Latin letters (ASCII and the Latin extensions)."""
     return char.isalpha() and (char < "\u0250" or "\u1e00" <= char <= "\u1eff")

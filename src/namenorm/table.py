@@ -76,12 +76,6 @@ class Entity:
     path: str = ""
     line: int = 0
 
-    def spelling_for(self, style: str | None) -> str:
-        """The house spelling, or the given style's spelling when the entity has one."""
-        if style is not None:
-            return self.styles.get(style, self.canonical)
-        return self.canonical
-
 
 @dataclass(frozen=True)
 class Table:
@@ -93,10 +87,6 @@ class Table:
     """Hash of the files' bytes and the options: the key of the compiled-index cache."""
     ambiguous: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Folded spellings listed under several entities (only with allow_conflicts)."""
-
-    def styles(self) -> set[str]:
-        """Every style name some entity defines."""
-        return {name for e in self.entities for name in e.styles}
 
 
 def bundled_table_path() -> Path:
