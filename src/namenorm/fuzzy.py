@@ -17,39 +17,36 @@ Viktor Lukashenko, while a name written without its patronymic still resolves.
 
 from __future__ import annotations
 
-import heapq
 import math
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from rapidfuzz.distance import Levenshtein
+import numpy as np
 
 from namenorm.fold import fold
 from namenorm.keys import split_person, structure
-from namenorm.names import given_group, given_names, patronymic_group
-from namenorm.phonetic import block_keys, codes, probe_keys, skeleton_of_code
-from namenorm.store import Groups, MultiMap, Strings
+from namenorm.names import given_group, patronymic_group
+from namenorm.neighbours import (
+    GIVEN,
+    INITIAL,
+    PATRONYMIC,
+    SAME,
+    Near,
+    Neighbours,
+    PartCodes,
+    part_numbers,
+)
+from namenorm.neighbours import build as build_codes
+from namenorm.store import Groups, KeyIndex, Strings
 
-MIN_PART = 0.55
-"""Two parts less similar than this do not align."""
 CANDIDATES = 10
 """Names fully scored per query: the best by their blocking evidence."""
 EVIDENCE = 0.5
 """Names whose blocking evidence is below this share of the best one's are not scored."""
 COMMON = 5000
 """A part in more names than this only confirms candidates that rarer parts found."""
-
-
-# Rules recorded for an aligned pair of parts (see Pair.rule).
-SAME = "same"
-GIVEN = "given-name"
-PATRONYMIC = "patronymic"
-SPELLING = "spelling"
-EDIT = "edit"
-INITIAL = "initial"
-ARTICLE = "article"
 
 STRONG = frozenset({SAME, GIVEN, PATRONYMIC, INITIAL})
 """Rules whose similarity is taken at face value (not an edit cost)."""
@@ -62,8 +59,6 @@ EXTRA = 0.35
 EXTRA_PATRONYMIC = 0.15
 INITIAL_WEIGHT = 0.3
 """An initial weighs this share of the part it stands for."""
-VOWEL_COST = 0.2
-"""Cost of an edit that leaves the skeleton alone (a vowel, y/j/i, u/v/w), a consonant's 1."""
 LOW = 0.3
 """A pair aligned by edit cost is evidence in proportion to how far its similarity is
 above this: two parts 0.7 alike are more likely two names than one."""
@@ -82,7 +77,8 @@ class FuzzyData:
     """How the fuzzy part of an index is stored: packed arrays that load at disk speed.
 
     Per name: its entity, its parts (numbers into ``parts``), their roles and its
-    listed spelling; per part: the names holding it; per blocking key: the parts.
+    listed spelling; per part: its number, the names holding it, its weight, and its
+    comparison data (spelling codes and blocking keys).
     """
 
     entities: array[int]
@@ -90,29 +86,10 @@ class FuzzyData:
     roles: Strings
     spellings: Strings
     parts: Strings
-    postings: MultiMap
-    blocks: MultiMap
-
-
-class _PartTuples:
-    """Numbers into the parts table, read back as tuples of parts."""
-
-    def __init__(self, groups: Groups | MultiMap, parts: Strings) -> None:
-        self.groups = groups
-        self.parts = parts
-        self.seen: dict[str, tuple[str, ...]] = {}
-
-    def __getitem__(self, key: Any) -> tuple[str, ...]:
-        return tuple(self.parts[i] for i in self.groups[key])
-
-    def get(self, key: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
-        assert isinstance(self.groups, MultiMap)
-        cached = self.seen.get(key)
-        if cached is None:
-            if len(self.seen) > 500_000:
-                self.seen.clear()
-            cached = self.seen[key] = tuple(self.parts[i] for i in self.groups.get(key))
-        return cached or default
+    numbers: KeyIndex
+    postings: Groups
+    weights: array[float]
+    codes: PartCodes
 
 
 class Pair(NamedTuple):
@@ -216,128 +193,64 @@ def build(names: Sequence[tuple[int, str, str | None, bool]]) -> FuzzyData:
         spellings.append(text)
         for tok in set(toks):
             postings.setdefault(tok, []).append(number)
-    numbers = {tok: n for n, tok in enumerate(postings)}
-    blocks: dict[str, list[int]] = {}
-    for tok, n in numbers.items():
-        if len(tok) < 2:
-            continue
-        for block in block_keys(tok):
-            blocks.setdefault(block, []).append(n)
+    table_parts = list(postings)
+    numbers = {tok: n for n, tok in enumerate(table_parts)}
+    log_n = math.log(len(entities) + 1)
     return FuzzyData(
         entities=array("i", entities),
         tokens=Groups.of([numbers[t] for t in toks] for toks in tokens),
         roles=Strings.of(roles),
         spellings=Strings.of(spellings),
-        parts=Strings.of(numbers),
-        postings=MultiMap.of(postings),
-        blocks=MultiMap.of(blocks),
+        parts=Strings.of(table_parts),
+        numbers=part_numbers(table_parts),
+        postings=Groups.of(postings[p] for p in table_parts),
+        # IDF: log(names / names holding the part), at least 1.
+        weights=array("d", (max(1.0, log_n - math.log(len(postings[p]))) for p in table_parts)),
+        codes=build_codes(table_parts),
     )
 
 
-def _code_similarity(a: str, b: str) -> float:
-    """Similarity of two spelling codes: consonant edits cost 1, vowel-like ones less."""
-    if a == b:
-        return 0.97
-    d = Levenshtein.distance(a, b)
-    dk = Levenshtein.distance(skeleton_of_code(a), skeleton_of_code(b))
-    cost = VOWEL_COST * max(d - dk, 0) + dk
-    return max(0.0, 0.97 - cost / (0.5 * max(len(a), len(b)) + 1.0))
+class _Name(NamedTuple):
+    """One table name, unpacked for scoring."""
 
-
-def part_similarity(a: str, b: str) -> tuple[float, str]:
-    """How alike two parts are (0..1), and the rule that says so.
-
-    Same given-name group or same father's name: alike; two different given names or
-    patronymics: unalike whatever their letters; otherwise the transliteration-aware
-    edit cost of their spelling codes (every reading of each), or of the rest after an
-    article fused to the front (Alzomor ~ Zomor).
-    """
-    if a == b:
-        return 1.0, SAME
-    ga, gb = given_group(a), given_group(b)
-    if ga is not None and gb is not None:
-        return (0.95, GIVEN) if ga == gb else (0.0, GIVEN)
-    pa, pb = patronymic_group(a), patronymic_group(b)
-    if pa is not None and pb is not None and len(a) > 5 and len(b) > 5:
-        return (0.95, PATRONYMIC) if pa == pb else (0.0, PATRONYMIC)
-    best = max(_code_similarity(x, y) for x in codes(a) for y in codes(b))
-    rule = SPELLING if best >= 0.97 else EDIT
-    fused = structure().fused_articles
-    for x, y in ((a, b), (b, a)):
-        if x.startswith(fused) and len(x) >= 5 and not y.startswith(fused):
-            inner = part_similarity(x[2:], y)[0] * 0.97
-            if inner > best:
-                best, rule = inner, ARTICLE
-    return best, rule
+    parts: tuple[int, ...]
+    texts: tuple[str, ...]
+    roles: str
+    weights: tuple[float, ...]
 
 
 class FuzzyIndex:
-    """The fuzzy part of an index, with the caches that make repeated parts cheap."""
+    """The fuzzy part of an index: candidates through neighbours and postings, then scores."""
 
     def __init__(self, data: FuzzyData) -> None:
         self.entities = data.entities
-        self.tokens = _PartTuples(data.tokens, data.parts)
-        self.roles = data.roles
         self.spellings = data.spellings
-        self._packed_postings = data.postings
-        self._postings: dict[str, tuple[int, ...]] = {}
-        self._weight: dict[str, float] = {}
-        self.blocks = _PartTuples(data.blocks, data.parts)
+        self._tokens = data.tokens
+        self._roles = data.roles
+        self._texts = list(data.parts)
+        self._numbers = data.numbers
+        self._weights = data.weights
+        self._weights_np = np.frombuffer(data.weights, dtype=np.float64)
+        self._post_starts = np.frombuffer(data.postings.starts, dtype=np.uint64).astype(np.int64)
+        self._post_items = np.frombuffer(data.postings.items, dtype=np.int64)
+        self.neighbours = Neighbours(data.codes, data.numbers)
         self._log_n = math.log(len(self.entities) + 1)
-        self._similar: dict[str, dict[str, tuple[float, str]]] = {}
-        self._weights: dict[int, list[float]] = {}
+        self._names: dict[int, _Name] = {}
 
-    def names_of(self, part: str) -> tuple[int, ...]:
-        """The table names holding a part (empty when none), remembered once read."""
-        found = self._postings.get(part)
+    def _name(self, name: int) -> _Name:
+        found = self._names.get(name)
         if found is None:
-            if len(self._postings) > 500_000:
-                self._postings.clear()
-            found = self._postings[part] = self._packed_postings.get(part)
+            numbers = self._tokens[name]
+            found = _Name(
+                numbers,
+                tuple(self._texts[t] for t in numbers),
+                self._roles[name],
+                tuple(self._weights[t] for t in numbers),
+            )
+            if len(self._names) > 200_000:
+                self._names.clear()
+            self._names[name] = found
         return found
-
-    def weight(self, part: str) -> float:
-        """The IDF weight of a table part: log(names / names holding it), at least 1."""
-        found = self._weight.get(part)
-        if found is None:
-            df = len(self.names_of(part))
-            found = self._log_n if not df else max(1.0, self._log_n - math.log(df))
-            if len(self._weight) > 500_000:
-                self._weight.clear()
-            self._weight[part] = found
-        return found
-
-    def similar(self, part: str) -> dict[str, tuple[float, str]]:
-        """Table parts that could be spellings of ``part``, with similarity and rule."""
-        found = self._similar.get(part)
-        if found is not None:
-            return found
-        out: dict[str, tuple[float, str]] = {}
-        if self.names_of(part):
-            out[part] = (1.0, SAME)
-        if len(part) >= 2:
-            group = given_group(part)
-            if group is not None:
-                for form in given_names().forms[group]:
-                    if form != part and self.names_of(form):
-                        out[form] = (0.95, GIVEN)
-            blocks = self.blocks
-            seen: set[str] = set(out)
-            for block in probe_keys(part):
-                for other in blocks.get(block, ()):
-                    if other not in seen:
-                        seen.add(other)
-                        sim = part_similarity(part, other)
-                        if sim[0] >= MIN_PART:
-                            out[other] = sim
-            if part.startswith(structure().fused_articles) and len(part) >= 5:
-                for other, sim in self.similar(part[2:]).items():
-                    if other not in out and sim[0] * 0.97 >= MIN_PART:
-                        out[other] = (sim[0] * 0.97, ARTICLE)
-        if len(self._similar) > 200_000:
-            self._similar.clear()
-        self._similar[part] = out
-        return out
 
     def candidates(self, query: tuple[str, ...], first: int | None = None) -> list[Scored]:
         """Candidate names scored, best first (several may share an entity).
@@ -347,43 +260,63 @@ class FuzzyIndex:
         """
         if not query or all(len(p) < 2 for p in query):
             return []
-        sims = [self.similar(p) if len(p) >= 2 else {} for p in query]
-        evidence: dict[int, float] = {}
-        # Rare parts first: a common one only confirms names that rarer ones found.
-        order = sorted(
-            range(len(query)),
-            key=lambda i: min((len(self.names_of(t)) for t in sims[i]), default=1 << 30),
-        )
-        for i in order:
-            for tok, (sim, _) in sims[i].items():
-                names = self.names_of(tok)
-                w = sim * self.weight(tok)
-                if len(names) > COMMON and evidence:
-                    for n in names:
-                        if n in evidence:
-                            evidence[n] += w
-                else:
-                    for n in names:
-                        evidence[n] = evidence.get(n, 0.0) + w
-        best = heapq.nlargest(CANDIDATES, evidence.items(), key=lambda kv: kv[1])
-        floor = best[0][1] * EVIDENCE if best else 0.0
-        scored = [self.score(query, sims, n, first) for n, e in best if e >= floor]
+        nears = [self.neighbours.of(p) for p in query]
+        chosen = self._by_evidence(nears)
+        scored = [self.score(query, nears, n, first) for n in chosen]
         scored.sort(key=lambda s: -s.score)
         return scored
+
+    def _by_evidence(self, nears: list[Near]) -> list[int]:
+        """The names the query's neighbours lead to, most evidence first.
+
+        A name's evidence is the summed similarity x weight of its parts that are
+        neighbours of a query part; only the best few are scored in full. A part in
+        more than COMMON names only confirms names that rarer parts found.
+        """
+        found_names = []
+        found_weights = []
+        found_common = []
+        starts, items = self._post_starts, self._post_items
+        for near in nears:
+            if not len(near.parts):
+                continue
+            first = starts[near.parts]
+            lengths = starts[near.parts + 1] - first
+            total = int(lengths.sum())
+            if not total:
+                continue
+            ends = np.cumsum(lengths)
+            offsets = np.repeat(first - (ends - lengths), lengths) + np.arange(total)
+            found_names.append(items[offsets])
+            found_weights.append(np.repeat(near.sims * self._weights_np[near.parts], lengths))
+            found_common.append(np.repeat(lengths > COMMON, lengths))
+        if not found_names:
+            return []
+        names = np.concatenate(found_names)
+        weights = np.concatenate(found_weights)
+        common = np.concatenate(found_common)
+        if common.any() and not common.all():
+            keep = ~common | np.isin(names, names[~common])
+            names, weights = names[keep], weights[keep]
+        unique, inverse = np.unique(names, return_inverse=True)
+        evidence = np.bincount(inverse, weights=weights)
+        if len(evidence) > CANDIDATES:
+            top = np.argpartition(-evidence, CANDIDATES - 1)[:CANDIDATES]
+        else:
+            top = np.arange(len(evidence))
+        top = top[np.argsort(-evidence[top], kind="stable")]
+        floor = evidence[top[0]] * EVIDENCE
+        return [int(unique[t]) for t in top if evidence[t] >= floor]
 
     def score(
         self,
         query: tuple[str, ...],
-        sims: list[dict[str, tuple[float, str]]],
+        nears: list[Near],
         name: int,
         first: int | None = None,
     ) -> Scored:
         """Align the query's parts with one table name's and score the alignment."""
-        toks = self.tokens[name]
-        roles = self.roles[name]
-        weights = self._weights.get(name)
-        if weights is None:
-            weights = self._weights[name] = [self.weight(t) for t in toks]
+        numbers, toks, roles, weights = self._name(name)
         options: list[tuple[float, int, int, str]] = []
         for i, q in enumerate(query):
             if len(q) == 1:
@@ -391,12 +324,12 @@ class FuzzyIndex:
                     if roles[j] != SURNAME_ROLE and t[0] == q:
                         options.append((0.9, i, j, INITIAL))
                 continue
-            si = sims[i]
-            for j, t in enumerate(toks):
-                found = si.get(t)
+            near = nears[i].by_part
+            for j, t in enumerate(numbers):
+                found = near.get(t)
                 if found is not None:
                     options.append((found[0], i, j, found[1]))
-                elif len(t) == 1 and q[0] == t:
+                elif len(toks[j]) == 1 and q[0] == toks[j]:
                     options.append((0.9, i, j, INITIAL))
         options.sort(key=lambda o: -o[0])
         used_q: set[int] = set()
@@ -418,7 +351,7 @@ class FuzzyIndex:
         )
         left_q = sorted(
             (
-                (self._query_weight(query[i], sims[i]), i)
+                (self._query_weight(query[i], nears[i]), i)
                 for i in range(len(query))
                 if i not in used_q
             ),
@@ -479,14 +412,15 @@ class FuzzyIndex:
             conflicts=conflicts,
         )
 
-    def _query_weight(self, part: str, sims: dict[str, tuple[float, str]]) -> float:
+    def _query_weight(self, part: str, near: Near) -> float:
         """A query part's weight: its own in the table, else its nearest spelling's."""
         if len(part) == 1:
             return 1.0
-        if self.names_of(part):
-            return self.weight(part)
-        if sims:
-            return min(self.weight(t) for t in sims)
+        own = self._numbers.get(part)
+        if own >= 0:
+            return self._weights[own]
+        if len(near.parts):
+            return float(self._weights_np[near.parts].min())
         return self._log_n
 
 
