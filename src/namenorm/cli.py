@@ -222,10 +222,12 @@ def _lookup(args: argparse.Namespace) -> int:
     every = bool(args.all)
 
     def answer(batch: bytes) -> bytes:
+        lines = batch.split(b"\n")[: -1 if batch.endswith(b"\n") else None]
+        names = [decode(raw).strip() for raw in lines]
+        found = iter(resolver.resolve_many([n for n in names if n], every=every))
         out: list[str] = []
-        for raw in batch.split(b"\n")[: -1 if batch.endswith(b"\n") else None]:
-            name = decode(raw).strip()
-            result = resolver.resolve(name, every=every) if name else Resolution(name, None)
+        for name in names:
+            result = next(found) if name else Resolution(name, None)
             out.append(_json_line(result) if args.json else _tsv_line(result, every))
         return encode("".join(out))
 

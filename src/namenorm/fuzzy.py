@@ -33,6 +33,8 @@ from namenorm.neighbours import (
     INITIAL,
     PATRONYMIC,
     SAME,
+    Floats,
+    Ints,
     Near,
     Neighbours,
     PartCodes,
@@ -196,6 +198,8 @@ def build(names: Sequence[tuple[int, str, str | None, bool]]) -> FuzzyData:
     table_parts = list(postings)
     numbers = {tok: n for n, tok in enumerate(table_parts)}
     log_n = math.log(len(entities) + 1)
+    # IDF: log(names / names holding the part), at least 1.
+    weights = [max(1.0, log_n - math.log(len(postings[p]))) for p in table_parts]
     return FuzzyData(
         entities=array("i", entities),
         tokens=Groups.of([numbers[t] for t in toks] for toks in tokens),
@@ -204,8 +208,7 @@ def build(names: Sequence[tuple[int, str, str | None, bool]]) -> FuzzyData:
         parts=Strings.of(table_parts),
         numbers=part_numbers(table_parts),
         postings=Groups.of(postings[p] for p in table_parts),
-        # IDF: log(names / names holding the part), at least 1.
-        weights=array("d", (max(1.0, log_n - math.log(len(postings[p]))) for p in table_parts)),
+        weights=array("d", weights),
         codes=build_codes(table_parts),
     )
 
@@ -217,6 +220,16 @@ class _Name(NamedTuple):
     texts: tuple[str, ...]
     roles: str
     weights: tuple[float, ...]
+
+
+class _Evidence(NamedTuple):
+    """What one query part says about the names its neighbours lead to."""
+
+    names: Ints
+    evidence: Floats
+    common_names: Ints
+    """Names reached only through parts in more than COMMON names."""
+    common_evidence: Floats
 
 
 class FuzzyIndex:
@@ -233,9 +246,11 @@ class FuzzyIndex:
         self._weights_np = np.frombuffer(data.weights, dtype=np.float64)
         self._post_starts = np.frombuffer(data.postings.starts, dtype=np.uint64).astype(np.int64)
         self._post_items = np.frombuffer(data.postings.items, dtype=np.int64)
+        self._evidence: dict[str, _Evidence] = {}
         self.neighbours = Neighbours(data.codes, data.numbers)
         self._log_n = math.log(len(self.entities) + 1)
         self._names: dict[int, _Name] = {}
+        self._query_weights: dict[str, float] = {}
 
     def _name(self, name: int) -> _Name:
         found = self._names.get(name)
@@ -252,61 +267,119 @@ class FuzzyIndex:
             self._names[name] = found
         return found
 
-    def candidates(self, query: tuple[str, ...], first: int | None = None) -> list[Scored]:
+    def candidates(
+        self, query: tuple[str, ...], first: int | None = None, floor: float | None = None
+    ) -> list[Scored]:
         """Candidate names scored, best first (several may share an entity).
 
         ``first`` is the position of the query's first given name, when its writer
-        said so ("SURNAME, Given ...").
+        said so ("SURNAME, Given ..."). With ``floor``, names that provably score below
+        it are left out unscored (a lookup needs only the names that could match or
+        tie; an explanation wants the near misses too).
         """
         if not query or all(len(p) < 2 for p in query):
             return []
+        self.neighbours.prepare(query)
         nears = [self.neighbours.of(p) for p in query]
-        chosen = self._by_evidence(nears)
+        chosen = self._by_evidence(query, nears)
+        # A lone part may be lifted to the surname rule's score, and a query initial
+        # aligns outside the neighbours: the bound covers neither.
+        if floor is not None and len(query) > 1 and all(len(p) > 1 for p in query):
+            chosen = [n for n in chosen if self._could_reach(nears, n, floor)]
         scored = [self.score(query, nears, n, first) for n in chosen]
         scored.sort(key=lambda s: -s.score)
         return scored
 
-    def _by_evidence(self, nears: list[Near]) -> list[int]:
-        """The names the query's neighbours lead to, most evidence first.
+    def _evidence_of(self, part: str, near: Near) -> _Evidence:
+        """The names a query part's neighbours lead to, with the part's evidence for each.
 
-        A name's evidence is the summed similarity x weight of its parts that are
-        neighbours of a query part; only the best few are scored in full. A part in
-        more than COMMON names only confirms names that rarer parts found.
+        Evidence is similarity x weight, summed over the name's parts that are
+        neighbours; names reached only through a part in more than COMMON names are
+        kept apart (they only confirm what rarer parts found).
         """
-        found_names = []
-        found_weights = []
-        found_common = []
-        starts, items = self._post_starts, self._post_items
-        for near in nears:
-            if not len(near.parts):
-                continue
-            first = starts[near.parts]
-            lengths = starts[near.parts + 1] - first
-            total = int(lengths.sum())
-            if not total:
-                continue
-            ends = np.cumsum(lengths)
-            offsets = np.repeat(first - (ends - lengths), lengths) + np.arange(total)
-            found_names.append(items[offsets])
-            found_weights.append(np.repeat(near.sims * self._weights_np[near.parts], lengths))
-            found_common.append(np.repeat(lengths > COMMON, lengths))
-        if not found_names:
+        found = self._evidence.get(part)
+        if found is not None:
+            return found
+        starts = self._post_starts
+        first = starts[near.parts]
+        lengths = starts[near.parts + 1] - first
+        total = int(lengths.sum())
+        ends = np.cumsum(lengths)
+        offsets = np.repeat(first - (ends - lengths), lengths) + np.arange(total)
+        names = self._post_items[offsets]
+        weights = np.repeat(near.sims * self._weights_np[near.parts], lengths)
+        common = np.repeat(lengths > COMMON, lengths)
+        out: list[tuple[Ints, Floats]] = []
+        for mask in (~common, common):
+            unique, inverse = np.unique(names[mask], return_inverse=True)
+            summed = np.bincount(inverse, weights=weights[mask], minlength=len(unique))
+            out.append((unique, summed.astype(np.float64)))
+        found = _Evidence(out[0][0], out[0][1], out[1][0], out[1][1])
+        if len(self._evidence) > 100_000:
+            self._evidence.clear()
+        self._evidence[part] = found
+        return found
+
+    def _by_evidence(self, query: tuple[str, ...], nears: list[Near]) -> list[int]:
+        """The names the query's neighbours lead to, most evidence first; only the
+        best few (CANDIDATES, and no fewer than EVIDENCE x the best's) are scored."""
+        found = [self._evidence_of(p, n) for p, n in zip(query, nears, strict=True) if len(n.parts)]
+        if not found:
             return []
-        names = np.concatenate(found_names)
-        weights = np.concatenate(found_weights)
-        common = np.concatenate(found_common)
-        if common.any() and not common.all():
-            keep = ~common | np.isin(names, names[~common])
-            names, weights = names[keep], weights[keep]
-        unique, inverse = np.unique(names, return_inverse=True)
-        evidence = np.bincount(inverse, weights=weights)
+        rare = [e for e in found if len(e.names)]
+        common = [e for e in found if len(e.common_names)]
+        if len(found) == 1 and not common:
+            names, evidence = found[0].names, found[0].evidence
+        else:
+            names = np.concatenate([e.names for e in rare] + [e.common_names for e in common])
+            weights = np.concatenate(
+                [e.evidence for e in rare] + [e.common_evidence for e in common]
+            )
+            if rare and common:
+                confirmed = np.isin(names, names[: sum(len(e.names) for e in rare)])
+                names, weights = names[confirmed], weights[confirmed]
+            names, inverse = np.unique(names, return_inverse=True)
+            evidence = np.bincount(inverse, weights=weights, minlength=len(names)).astype(
+                np.float64
+            )
         if len(evidence) > CANDIDATES:
             top = np.argpartition(-evidence, CANDIDATES - 1)[:CANDIDATES]
         else:
             top = np.arange(len(evidence))
         top = top[np.argsort(-evidence[top], kind="stable")]
         floor = evidence[top[0]] * EVIDENCE
-        return [int(unique[t]) for t in top if evidence[t] >= floor]
+        return [int(names[t]) for t in top if evidence[t] >= floor]
+
+    def _could_reach(self, nears: list[Near], name: int, floor: float) -> bool:
+        """Whether a name could score ``floor`` or more against the query; when not, it
+        need not be scored.
+
+        A score is CAP x got / total. For each table part, the best the query can do
+        is align it with its most similar neighbour (credit c: got += c x w, total += w)
+        or leave it out (total += share x w); a part no query part is near can only be
+        left out. Taking per part whichever is better against ``floor`` gives the most
+        ``got - floor/CAP x total`` can be: below zero, the floor is out of reach.
+        Query parts left over only add to the total.
+        """
+        target = floor / CAP
+        numbers, toks, roles, weights = self._name(name)
+        most = 0.0
+        for j, t in enumerate(numbers):
+            w = weights[j]
+            if len(toks[j]) == 1:
+                most += max((0.9 - target) * INITIAL_WEIGHT, -target * INITIAL_WEIGHT * 0.5) * w
+                continue
+            share = OMIT[roles[j]]
+            credit = -1.0
+            for near in nears:
+                found = near.by_part.get(t)
+                if found is not None:
+                    sim, rule = found
+                    c = sim if rule in STRONG else (sim - LOW) / (0.97 - LOW)
+                    credit = max(credit, c)
+            left_out = -target * share * w
+            most += left_out if credit < 0 else max((credit - target) * w, left_out)
+        return most >= -1e-9
 
     def score(
         self,
@@ -320,13 +393,13 @@ class FuzzyIndex:
         options: list[tuple[float, int, int, str]] = []
         for i, q in enumerate(query):
             if len(q) == 1:
-                for j, t in enumerate(toks):
-                    if roles[j] != SURNAME_ROLE and t[0] == q:
+                for j, text in enumerate(toks):
+                    if roles[j] != SURNAME_ROLE and text[0] == q:
                         options.append((0.9, i, j, INITIAL))
                 continue
             near = nears[i].by_part
-            for j, t in enumerate(numbers):
-                found = near.get(t)
+            for j, number in enumerate(numbers):
+                found = near.get(number)
                 if found is not None:
                     options.append((found[0], i, j, found[1]))
                 elif len(toks[j]) == 1 and q[0] == toks[j]:
@@ -416,12 +489,19 @@ class FuzzyIndex:
         """A query part's weight: its own in the table, else its nearest spelling's."""
         if len(part) == 1:
             return 1.0
-        own = self._numbers.get(part)
-        if own >= 0:
-            return self._weights[own]
-        if len(near.parts):
-            return float(self._weights_np[near.parts].min())
-        return self._log_n
+        found = self._query_weights.get(part)
+        if found is None:
+            own = self._numbers.get(part)
+            if own >= 0:
+                found = self._weights[own]
+            elif len(near.parts):
+                found = float(self._weights_np[near.parts].min())
+            else:
+                found = self._log_n
+            if len(self._query_weights) > 200_000:
+                self._query_weights.clear()
+            self._query_weights[part] = found
+        return found
 
 
 def best_by_entity(scored: Sequence[Scored]) -> list[Scored]:

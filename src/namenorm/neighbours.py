@@ -31,7 +31,7 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz.distance import Levenshtein
-from rapidfuzz.process import cdist
+from rapidfuzz.process import cpdist
 
 from namenorm.keys import structure
 from namenorm.names import given_group, given_names, patronymic_group
@@ -151,151 +151,259 @@ class Near(NamedTuple):
     """The same, as a map from table part number to (similarity, rule name)."""
 
 
-EMPTY = Near(
-    np.zeros(0, np.int64), np.zeros(0, np.float64), np.zeros(0, np.int8), {}
-)
+EMPTY = Near(np.zeros(0, np.int64), np.zeros(0, np.float64), np.zeros(0, np.int8), {})
+
+
+class _Query(NamedTuple):
+    """One query part, read for comparison."""
+
+    part: str
+    codes: list[str]
+    bare: list[bool]
+    """Per code: True when it is a code of the part without its fused article."""
+    fused: bool
+    own: int
+    """The part's own number in the table, or -1."""
+    given: int
+    """Its given-name group's number, -1 for none, -2 for a group the table lacks."""
+    father: int
+    """As ``given``, for the group it is a patronymic of."""
+    extra: list[int]
+    """Table parts that are spellings of its given name (or itself)."""
 
 
 class Neighbours:
-    """Finds the neighbours of query parts among a table's parts, remembering them."""
+    """Finds the neighbours of query parts among a table's parts, remembering them.
+
+    :meth:`prepare` compares many query parts at once, which is how a batch of
+    lookups pays the fixed cost of a vectorised step once rather than per part.
+    """
 
     def __init__(self, data: PartCodes, part_numbers: KeyIndex) -> None:
         self.part_numbers = part_numbers
-        self.blocks = data.blocks
+        self._block_index = data.blocks.index
         self._block_rows = np.frombuffer(data.blocks.groups.items, dtype=np.int64)
         self._block_starts = data.blocks.groups.starts
-        self._codes = list(data.codes)
-        self._skeletons = list(data.skeletons)
+        self._codes = np.array(list(data.codes), dtype=object)
+        self._skeletons = np.array(list(data.skeletons), dtype=object)
         self._lengths = np.fromiter((len(c) for c in self._codes), np.float64, len(self._codes))
         self._owner = np.frombuffer(data.owner, dtype=np.int64)
         self._stripped = np.frombuffer(data.stripped, dtype=np.uint8).astype(bool)
         self._fused = np.frombuffer(data.fused, dtype=np.uint8).astype(bool)
         self._given = np.frombuffer(data.given, dtype=np.int64)
         self._patronymic = np.frombuffer(data.patronymic, dtype=np.int64)
+        self._parts = len(self._given)
         self._group_numbers = {g: n for n, g in enumerate(data.groups)}
+        self._spans: dict[str, tuple[int, int]] = {}
         self._seen: dict[str, Near] = {}
 
     def of(self, part: str) -> Near:
         """The table parts that could be spellings of ``part``, best first."""
         found = self._seen.get(part)
         if found is None:
-            found = self._find(part) if len(part) >= 2 else EMPTY
-            if len(self._seen) > 200_000:
-                self._seen.clear()
-            self._seen[part] = found
+            self.prepare((part,))
+            found = self._seen[part]
         return found
 
-    def _rows(self, keys: Sequence[str]) -> Ints:
-        """The rows under any of the blocking keys, each once."""
-        index, starts, rows = self.blocks.index, self._block_starts, self._block_rows
-        chunks = []
-        for k in keys:
-            n = index.get(k)
-            if n >= 0:
-                chunks.append(rows[starts[n] : starts[n + 1]])
-        if not chunks:
-            return np.zeros(0, np.int64)
-        return np.unique(np.concatenate(chunks))
+    def prepare(self, parts: Sequence[str]) -> None:
+        """Find the neighbours of every part not seen yet, all in one step."""
+        todo = [p for p in dict.fromkeys(parts) if p not in self._seen]
+        if not todo:
+            return
+        if len(self._seen) + len(todo) > 200_000:
+            self._seen.clear()
+        queries: list[_Query] = []
+        for part in todo:
+            if len(part) < 2:
+                self._seen[part] = EMPTY
+            else:
+                queries.append(self._read(part))
+        if queries:
+            for query, near in zip(queries, self._compare(queries), strict=True):
+                self._seen[query.part] = near
 
-    def _find(self, part: str) -> Near:
-        fused_articles = structure().fused_articles
-        query_fused = part.startswith(fused_articles)
-        bare = part[2:] if query_fused and len(part) >= 5 else None
-        keys = list(probe_keys(part))
+    def _read(self, part: str) -> _Query:
+        fused = part.startswith(structure().fused_articles)
+        bare = part[2:] if fused and len(part) >= 5 else None
         query_codes = list(codes(part))
         query_bare = [False] * len(query_codes)
         if bare is not None:
-            keys.extend(probe_keys(bare))
             bare_codes = codes(bare)
             query_codes.extend(bare_codes)
             query_bare.extend([True] * len(bare_codes))
-        rows = self._rows(keys)
-        own = self.part_numbers.get(part)
         group = given_group(part) or (given_group(bare) if bare is not None else None)
-        extra = []
+        father = patronymic_group(part) if len(part) > 5 else None
+        own = self.part_numbers.get(part)
+        extra = [own] if own >= 0 else []
         if group is not None:
             for form in given_names().forms[group]:
                 number = self.part_numbers.get(form)
                 if number >= 0:
                     extra.append(number)
-        if own >= 0:
-            extra.append(own)
-        if not len(rows) and not extra:
-            return EMPTY
-
-        sims = self._code_sims(query_codes, query_bare, query_fused, rows)
-        owners = self._owner[rows]
-        table_parts, inverse = np.unique(
-            np.concatenate([owners, np.asarray(extra, np.int64)]), return_inverse=True
+        return _Query(
+            part,
+            query_codes,
+            query_bare,
+            fused,
+            own,
+            -1 if group is None else self._group_numbers.get(group, -2),
+            -1 if father is None else self._group_numbers.get(father, -2),
+            extra,
         )
-        n = len(table_parts)
-        plain = np.zeros(n)
-        article = np.zeros(n)
-        row_inverse = inverse[: len(rows)]
-        np.maximum.at(plain, row_inverse, sims[0])
-        np.maximum.at(article, row_inverse, sims[1])
-        best = np.maximum(plain, article)
+
+    def _rows(self, part: str) -> list[Ints]:
+        """The rows under the part's blocking keys (a row may come more than once)."""
+        spans = self._spans
+        rows = self._block_rows
+        out = []
+        keys = list(probe_keys(part))
+        if part.startswith(structure().fused_articles) and len(part) >= 5:
+            keys.extend(probe_keys(part[2:]))
+        for k in keys:
+            span = spans.get(k)
+            if span is None:
+                n = self._block_index.get(k)
+                starts = self._block_starts
+                span = (starts[n], starts[n + 1]) if n >= 0 else (0, 0)
+                if len(spans) > 500_000:
+                    spans.clear()
+                spans[k] = span
+            if span[1] > span[0]:
+                out.append(rows[span[0] : span[1]])
+        return out
+
+    def _compare(self, queries: list[_Query]) -> list[Near]:
+        """Every query part against its candidate rows, as one vectorised computation."""
+        # Pairs (query code, table row), numbered by the query part they belong to.
+        pair_code: list[Ints] = []
+        pair_row: list[Ints] = []
+        all_codes: list[str] = []
+        all_bare: list[bool] = []
+        code_part: list[int] = []
+        extra_part: list[int] = []
+        extra_table: list[int] = []
+        for k, query in enumerate(queries):
+            first = len(all_codes)
+            all_codes.extend(query.codes)
+            all_bare.extend(query.bare)
+            code_part.extend([k] * len(query.codes))
+            extra_part.extend([k] * len(query.extra))
+            extra_table.extend(query.extra)
+            chunks = self._rows(query.part)
+            if not chunks:
+                continue
+            rows = chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
+            n = len(query.codes)
+            pair_code.append(np.repeat(np.arange(first, first + n), len(rows)))
+            pair_row.append(np.tile(rows, n))
+        codes_at = np.concatenate(pair_code) if pair_code else np.zeros(0, np.int64)
+        rows_at = np.concatenate(pair_row) if pair_row else np.zeros(0, np.int64)
+        plain, article = self._code_sims(all_codes, all_bare, queries, code_part, codes_at, rows_at)
+
+        # Best per (query part, table part): rows of one part and codes of one query
+        # part all compete.
+        pair_query = np.asarray(code_part, np.int64)[codes_at]
+        keys = np.concatenate(
+            [
+                pair_query * self._parts + self._owner[rows_at],
+                np.asarray(extra_part, np.int64) * self._parts + np.asarray(extra_table, np.int64),
+            ]
+        )
+        unique, inverse = np.unique(keys, return_inverse=True)
+        best_plain = np.zeros(len(unique))
+        best_article = np.zeros(len(unique))
+        np.maximum.at(best_plain, inverse[: len(plain)], plain)
+        np.maximum.at(best_article, inverse[: len(article)], article)
+        best = np.maximum(best_plain, best_article)
         rules = np.where(
-            article > plain, _ARTICLE, np.where(best >= SAME_CODE, _SPELLING, _EDIT)
+            best_article > best_plain, _ARTICLE, np.where(best >= SAME_CODE, _SPELLING, _EDIT)
         ).astype(np.int8)
+        owner_query = unique // self._parts
+        table_part = unique % self._parts
 
         # Equivalences override letters: a patronymic of the same father, a spelling
         # of the same given name are alike; different ones are not, however close.
-        father = patronymic_group(part) if len(part) > 5 else None
-        if father is not None and father in self._group_numbers:
-            theirs = self._patronymic[table_parts]
-            both = theirs >= 0
-            best = np.where(both, np.where(theirs == self._group_numbers[father], GROUP, 0.0), best)
-            rules[both] = _PATRONYMIC
-        if group is not None:
-            theirs = self._given[table_parts]
-            both = theirs >= 0
-            mine = self._group_numbers.get(group, -2)
-            best = np.where(both, np.where(theirs == mine, GROUP, 0.0), best)
-            rules[both] = _GIVEN
-        if own >= 0:
-            mine_at = np.searchsorted(table_parts, own)
-            best[mine_at] = 1.0
-            rules[mine_at] = _SAME
+        father = np.asarray([q.father for q in queries], np.int64)[owner_query]
+        theirs = self._patronymic[table_part]
+        both = (father != -1) & (theirs >= 0)
+        best = np.where(both, np.where(theirs == father, GROUP, 0.0), best)
+        rules[both] = _PATRONYMIC
+        given = np.asarray([q.given for q in queries], np.int64)[owner_query]
+        theirs = self._given[table_part]
+        both = (given != -1) & (theirs >= 0)
+        best = np.where(both, np.where(theirs == given, GROUP, 0.0), best)
+        rules[both] = _GIVEN
+        own = table_part == np.asarray([q.own for q in queries], np.int64)[owner_query]
+        best[own] = 1.0
+        rules[own] = _SAME
 
         keep = best >= MIN_PART
-        table_parts, best, rules = table_parts[keep], best[keep], rules[keep]
-        order = np.argsort(-best, kind="stable")
-        table_parts, best, rules = table_parts[order], best[order], rules[order]
-        by_part = {
-            p: (s, RULES[r])
-            for p, s, r in zip(table_parts.tolist(), best.tolist(), rules.tolist(), strict=True)
-        }
-        return Near(table_parts, best, rules, by_part)
+        owner_query, table_part, best, rules = (
+            owner_query[keep],
+            table_part[keep],
+            best[keep],
+            rules[keep],
+        )
+        order = np.lexsort((-best, owner_query))
+        owner_query, table_part, best, rules = (
+            owner_query[order],
+            table_part[order],
+            best[order],
+            rules[order],
+        )
+        bounds = np.searchsorted(owner_query, np.arange(len(queries) + 1)).tolist()
+        out = []
+        for k in range(len(queries)):
+            a, b = bounds[k], bounds[k + 1]
+            if a == b:
+                out.append(EMPTY)
+                continue
+            p, s, r = table_part[a:b], best[a:b], rules[a:b]
+            by_part = {
+                n: (sim, RULES[rule])
+                for n, sim, rule in zip(p.tolist(), s.tolist(), r.tolist(), strict=True)
+            }
+            out.append(Near(p, s, r, by_part))
+        return out
 
     def _code_sims(
-        self, query_codes: list[str], query_bare: list[bool], query_fused: bool, rows: Ints
+        self,
+        query_codes: list[str],
+        query_bare: list[bool],
+        queries: list[_Query],
+        code_part: list[int],
+        codes_at: Ints,
+        rows_at: Ints,
     ) -> tuple[Floats, Floats]:
-        """Per row: the best similarity of plain codes, and the best with an article off.
+        """Per pair: the similarity of plain codes, and of codes with an article off.
 
         An article comes off one side only, and only when the other side has none
         (Alzomor ~ Zomor, not Alzomor ~ Elzomor, which compare as they are).
         """
-        if not len(rows):
+        if not len(codes_at):
             return np.zeros(0), np.zeros(0)
-        picked = rows.tolist()
-        table_codes = [self._codes[r] for r in picked]
-        table_skeletons = [self._skeletons[r] for r in picked]
-        query_skeletons = [skeleton_of_code(c) for c in query_codes]
-        d = cdist(query_codes, table_codes, scorer=Levenshtein.distance, dtype=np.int32)
-        dk = cdist(query_skeletons, table_skeletons, scorer=Levenshtein.distance, dtype=np.int32)
-        cost = VOWEL_COST * np.maximum(d - dk, 0) + dk
-        longest = np.maximum(
-            np.fromiter((len(c) for c in query_codes), np.float64, len(query_codes))[:, None],
-            self._lengths[rows][None, :],
+        q_codes = np.array(query_codes, dtype=object)
+        q_skeletons = np.array([skeleton_of_code(c) for c in query_codes], dtype=object)
+        q_lengths = np.fromiter((len(c) for c in query_codes), np.float64, len(query_codes))
+        d = cpdist(
+            q_codes[codes_at], self._codes[rows_at], scorer=Levenshtein.distance, dtype=np.int32
         )
+        dk = cpdist(
+            q_skeletons[codes_at],
+            self._skeletons[rows_at],
+            scorer=Levenshtein.distance,
+            dtype=np.int32,
+        )
+        cost = VOWEL_COST * np.maximum(d - dk, 0) + dk
+        longest = np.maximum(q_lengths[codes_at], self._lengths[rows_at])
         sims = np.maximum(0.0, SAME_CODE - cost / (0.5 * longest + 1.0))
-        q_bare = np.asarray(query_bare)[:, None]
-        t_bare = self._stripped[rows][None, :]
-        t_fused = self._fused[self._owner[rows]][None, :]
-        plain = np.where(~q_bare & ~t_bare, sims, 0.0).max(axis=0)
-        bare = (q_bare & ~t_bare & ~t_fused) | (~q_bare & t_bare & (not query_fused))
-        article = np.where(bare, sims * SAME_CODE, 0.0).max(axis=0)
+        q_bare = np.asarray(query_bare)[codes_at]
+        q_fused = np.asarray([queries[k].fused for k in code_part])[codes_at]
+        t_bare = self._stripped[rows_at]
+        t_fused = self._fused[self._owner[rows_at]]
+        plain = np.where(~q_bare & ~t_bare, sims, 0.0)
+        bare = (q_bare & ~t_bare & ~t_fused) | (~q_bare & t_bare & ~q_fused)
+        article = np.where(bare, sims * SAME_CODE, 0.0)
         return plain, article
 
 
