@@ -310,10 +310,15 @@ class FuzzyIndex:
         weights = np.repeat(near.sims * self._weights_np[near.parts], lengths)
         common = np.repeat(lengths > COMMON, lengths)
         out: list[tuple[Ints, Floats]] = []
-        for mask in (~common, common):
-            unique, inverse = np.unique(names[mask], return_inverse=True)
-            summed = np.bincount(inverse, weights=weights[mask], minlength=len(unique))
+        for mask in (~common, common) if common.any() else (None,):
+            picked = names if mask is None else names[mask]
+            unique, inverse = np.unique(picked, return_inverse=True)
+            summed = np.bincount(
+                inverse, weights=weights if mask is None else weights[mask], minlength=len(unique)
+            )
             out.append((unique, summed.astype(np.float64)))
+        if len(out) == 1:
+            out.append((np.zeros(0, np.int64), np.zeros(0)))
         found = _Evidence(out[0][0], out[0][1], out[1][0], out[1][1])
         if len(self._evidence) > 100_000:
             self._evidence.clear()

@@ -48,7 +48,7 @@ from namenorm.table import Table, TableError, bundled_table_path, load_tables
 if TYPE_CHECKING:  # imported when a lookup needs it: filter start-up never pays for it
     from namenorm.fuzzy import FuzzyData, FuzzyIndex
 
-FORMAT = 12
+FORMAT = 14
 """Bumped whenever the cached layout changes, so stale caches are rebuilt, not misread."""
 
 
@@ -357,11 +357,13 @@ def table_digest(paths: Sequence[str | os.PathLike[str]], allow_conflicts: bool)
 
 @lru_cache(maxsize=1)
 def _data_digest() -> bytes:
-    """Hash of the package's data files: rules and name data shape the compiled index."""
+    """Hash of the package's code and data files: rules, name data and the code that
+    applies them all shape the compiled index, so a change to any of them (even in an
+    editable install, where the version stays put) rebuilds it."""
     hasher = hashlib.sha256()
-    folder = Path(__file__).resolve().parent / "data"
+    folder = Path(__file__).resolve().parent
     for entry in sorted(folder.rglob("*")):
-        if entry.suffix in (".yaml", ".json") and entry.is_file():
+        if entry.suffix in (".py", ".yaml", ".json") and entry.is_file():
             hasher.update(entry.relative_to(folder).as_posix().encode())
             hasher.update(entry.read_bytes())
     return hasher.digest()

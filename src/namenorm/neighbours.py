@@ -35,7 +35,7 @@ from rapidfuzz.process import cpdist
 
 from namenorm.keys import structure
 from namenorm.names import given_group, given_names, patronymic_group
-from namenorm.phonetic import DELETED, codes, deletions, probe_keys, skeleton_of_code
+from namenorm.phonetic import code_keys, codes, probe_keys, skeleton_of_code
 from namenorm.store import KeyIndex, MultiMap, Strings
 
 MIN_PART = 0.55
@@ -111,9 +111,8 @@ def build(parts: Sequence[str]) -> PartCodes:
             row_skeletons.append(skeleton)
             owner.append(number)
             stripped.append(without_article)
-            blocks.setdefault(skeleton, []).append(row)
-            for d in deletions(skeleton):
-                blocks.setdefault(DELETED + d, []).append(row)
+            for key in code_keys(code):
+                blocks.setdefault(key, []).append(row)
 
     for number, part in enumerate(parts):
         if len(part) < 2:

@@ -122,29 +122,65 @@ def skeletons(part: str) -> tuple[str, ...]:
 
 DELETED = "~"
 """Marks a blocking key made by deleting a letter from a skeleton."""
+SHORT_KEY = 2
+"""Keys this short are shared by a large share of any table's parts: they are made
+specific by the class of the code's first letter (see :func:`initial`)."""
+
+
+def initial(code: str) -> str:
+    """The class of a code's first letter: its skeleton class, or ``V`` for a vowel or
+    semivowel (Alyaksandr and Oleksandr, Yevgeny and Evgeny start alike)."""
+    r = rules()
+    first = code[0]
+    return "V" if first in r.dropped or first == "j" else r.classes.get(first, first)
+
+
+def _key(key: str, code: str, first_deleted: bool = False) -> str:
+    """A blocking key made by an edit; a short one carries the code's initial class
+    (after the edit: a deleted first consonant takes the code's first letter with it).
+    """
+    if len(key.removeprefix(DELETED)) > SHORT_KEY:
+        return key
+    if first_deleted and initial(code) != "V" and len(code) > 1:
+        code = code[1:]
+    return f"{key}|{initial(code)}"
+
+
+def _deletions(skel: str) -> list[tuple[str, bool]]:
+    """Each one-letter deletion of a skeleton, and whether it took the first letter."""
+    if len(skel) < 2:
+        return []
+    return [(skel[:i] + skel[i + 1 :], i == 0) for i in range(len(skel))]
+
+
+@lru_cache(maxsize=1 << 18)
+def code_keys(code: str) -> tuple[str, ...]:
+    """The keys a table part's code is indexed under: its skeleton (also with the
+    initial class, when short), and ``~`` + each of its one-letter deletions."""
+    skel = skeleton_of_code(code)
+    keys = {skel: None, _key(skel, code): None}
+    keys.update(dict.fromkeys(_key(DELETED + d, code, first) for d, first in _deletions(skel)))
+    return tuple(keys)
 
 
 @lru_cache(maxsize=1 << 18)
 def block_keys(part: str) -> tuple[str, ...]:
-    """The keys a table part is indexed under: its skeletons, and ``~`` + each of their
-    one-letter deletions."""
-    keys: dict[str, None] = {}
-    for skel in skeletons(part):
-        keys[skel] = None
-        keys.update(dict.fromkeys(DELETED + d for d in deletions(skel)))
-    return tuple(keys)
+    """The keys a table part is indexed under: those of each of its codes."""
+    return tuple(dict.fromkeys(k for code in codes(part) for k in code_keys(code)))
 
 
 @lru_cache(maxsize=1 << 18)
 def probe_keys(part: str) -> tuple[str, ...]:
     """The keys a query part looks up: a table part with the same skeleton, one more
     letter (``~`` + its skeleton), one letter fewer (each deletion) or one letter
-    changed (``~`` + each deletion): at most one consonant edit apart."""
+    changed (``~`` + each deletion): at most one consonant edit apart. Short keys
+    made by an edit also need the same initial class."""
     keys: dict[str, None] = {}
-    for skel in skeletons(part):
+    for code in codes(part):
+        skel = skeleton_of_code(code)
         keys[skel] = None
-        keys[DELETED + skel] = None
-        for d in deletions(skel):
-            keys[d] = None
-            keys[DELETED + d] = None
+        keys[_key(DELETED + skel, code)] = None
+        for d, first in _deletions(skel):
+            keys[_key(d, code, first)] = None
+            keys[_key(DELETED + d, code, first)] = None
     return tuple(keys)
