@@ -142,7 +142,8 @@ def main() -> int:
     for r in results:
         print(
             f"| {r['workload']} | {r['queries']} | {r['names_per_s']} | "
-            f"{r.get('anchor_names_per_s', '-')} | {r.get('ratio', '-')} | {r['right']} | {r['wrong']} |"
+            f"{r.get('anchor_names_per_s', '-')} | {r.get('ratio', '-')} | "
+            f"{r['right']} | {r['wrong']} |"
         )
     return 0
 
