@@ -194,6 +194,7 @@ class Neighbours:
         self._parts = len(self._given)
         self._group_numbers = {g: n for n, g in enumerate(data.groups)}
         self._spans: dict[str, tuple[int, int]] = {}
+        self._by_father: dict[int, list[int]] | None = None
         self._seen: dict[str, Near] = {}
 
     def of(self, part: str) -> Near:
@@ -239,6 +240,8 @@ class Neighbours:
                 number = self.part_numbers.get(form)
                 if number >= 0:
                     extra.append(number)
+        if father is not None:
+            extra.extend(self._sons(father))
         return _Query(
             part,
             query_codes,
@@ -249,6 +252,15 @@ class Neighbours:
             -1 if father is None else self._group_numbers.get(father, -2),
             extra,
         )
+
+    def _sons(self, father: str) -> list[int]:
+        """The table parts that are patronymics of a father's name group."""
+        if self._by_father is None:
+            self._by_father = {}
+            for number, group in enumerate(self._patronymic.tolist()):
+                if group >= 0:
+                    self._by_father.setdefault(group, []).append(number)
+        return self._by_father.get(self._group_numbers.get(father, -2), [])
 
     def _rows(self, part: str) -> list[Ints]:
         """The rows under the part's blocking keys (a row may come more than once)."""
