@@ -41,3 +41,30 @@ def test_every_kind_has_samples() -> None:
 def test_one_consonant_apart_still_meets(query: str, table: str) -> None:
     """A query part's probe keys reach a table part at most one consonant edit away."""
     assert set(probe_keys(query)) & set(block_keys(table))
+
+
+@pytest.mark.parametrize(
+    ("query", "table"),
+    [("ivanovic", "ivanovich"), ("hamadou", "amadou"), ("salbi", "salibi")],
+)
+def test_short_keys_still_meet_when_the_initials_agree(query: str, table: str) -> None:
+    """A one- or two-letter edit key carries the initial's class; spellings of one
+    name still share one (a deleted first consonant hands over to the next letter)."""
+    assert set(probe_keys(query)) & set(block_keys(table))
+
+
+def test_short_keys_keep_different_initials_apart() -> None:
+    """Omar and Musa share a consonant of two but start differently (a vowel, an m):
+    their short keys differ, so they are never compared."""
+    assert not set(probe_keys("omar")) & set(block_keys("musa"))
+    assert {k.split("|")[0] for k in probe_keys("omar")} & {
+        k.split("|")[0] for k in block_keys("musa")
+    }
+
+
+def test_every_short_edit_key_is_qualified() -> None:
+    for part in ("omar", "ivanov", "lukashenko", "ali", "hassan"):
+        for key in probe_keys(part) + block_keys(part):
+            bare = key.removeprefix("~").split("|")[0]
+            if len(bare) <= 2 and (key.startswith("~") or len(bare) < len(skeletons(part)[0])):
+                assert "|" in key, (part, key)

@@ -1,0 +1,98 @@
+"""Fuzzy candidates: batches answer as single lookups do, and pruning loses nothing.
+
+Lookup scores only the names that could reach the threshold (less the margin): a
+bound says which cannot. These tests check the bound against full scoring on
+spellings made from the bundled table (parts dropped, swapped, misspelt), and that
+resolving a batch at once gives the answers of resolving name by name.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+import yaml
+
+from namenorm.fold import fold
+from namenorm.fuzzy import parts
+from namenorm.resolver import Resolver
+from namenorm.table import bundled_table_path
+
+
+def _misspelt(name: str, rng: random.Random) -> str:
+    """The name with a few of the changes writers make: letters dropped, doubled,
+    swapped for a neighbour in transliteration, parts reordered or left out."""
+    words = name.split()
+    out = []
+    for word in words:
+        if len(word) > 4 and rng.random() < 0.5:
+            i = rng.randrange(1, len(word) - 1)
+            word = rng.choice(
+                [
+                    word[:i] + word[i + 1 :],
+                    word[:i] + word[i] + word[i:],
+                    word[:i] + "y" + word[i + 1 :],
+                ]
+            )
+        out.append(word)
+    if len(out) > 2 and rng.random() < 0.3:
+        out.pop(rng.randrange(len(out)))
+    if rng.random() < 0.3:
+        out.reverse()
+    return " ".join(out)
+
+
+def _queries(count: int) -> list[str]:
+    raw: dict[str, Any] = yaml.safe_load(bundled_table_path().read_text("utf-8"))
+    names = [
+        n if isinstance(n, str) else n["name"]
+        for e in raw["entities"]
+        for n in [e["canonical"], *e.get("names", [])]
+    ]
+    rng = random.Random(3)
+    return [_misspelt(rng.choice(names), rng) for _ in range(count)]
+
+
+QUERIES = _queries(300)
+
+
+@pytest.mark.parametrize("floor", [0.5, 0.76, 0.9])
+def test_pruning_keeps_every_name_that_reaches_the_floor(bundled: Resolver, floor: float) -> None:
+    """Every name scoring at least the floor when all are scored is still scored when
+    the bound prunes; and pruned lists are never longer."""
+    fuzzy = bundled.index.fuzzy
+    pruned_some = False
+    for query in QUERIES:
+        q = parts(fold(query))
+        full = fuzzy.candidates(q)
+        pruned = fuzzy.candidates(q, floor=floor)
+        kept = {s.name: s.score for s in pruned}
+        for s in full:
+            if s.score >= floor:
+                assert kept.get(s.name) == pytest.approx(s.score), (query, s.spelling)
+        assert len(pruned) <= len(full)
+        pruned_some |= len(pruned) < len(full)
+    assert pruned_some, "the bound never pruned anything: the test proves nothing"
+
+
+def test_lookup_answers_as_the_explanation_does(bundled: Resolver) -> None:
+    """A lookup (pruned) and `explain` (everything scored) choose the same entity."""
+    for query in QUERIES:
+        quick = bundled.resolve(query)
+        full = bundled.resolve(query, every=True)
+        assert (quick.match.id if quick.match else None) == (
+            full.match.id if full.match else None
+        ), query
+        assert [a.id for a in quick.ambiguous] == [a.id for a in full.ambiguous], query
+
+
+def test_a_batch_resolves_as_names_one_by_one(bundled: Resolver) -> None:
+    """resolve_many compares a batch's parts at once; the answers must not change."""
+    one_by_one = Resolver.from_tables()  # its own index object: nothing cached yet
+    batch = bundled.resolve_many(QUERIES)
+    single = [one_by_one.resolve(q) for q in QUERIES]
+    assert [r.query for r in batch] == QUERIES
+    for b, s in zip(batch, single, strict=True):
+        assert (b.match.id if b.match else None) == (s.match.id if s.match else None), b.query
+        assert b.match is None or b.match.score == pytest.approx(s.match.score)  # type: ignore[union-attr]
