@@ -59,6 +59,8 @@ OMIT = {SURNAME_ROLE: 0.8, FIRST_ROLE: 0.7, GIVEN_ROLE: 0.35, PATRONYMIC_ROLE: 0
 EXTRA = 0.35
 """Share of a query part's weight charged when the table name has nothing like it."""
 EXTRA_PATRONYMIC = 0.15
+REPEATED = 0.15
+"""Share of the weight charged for a table part left out that the name repeats."""
 INITIAL_WEIGHT = 0.3
 """An initial weighs this share of the part it stands for."""
 LOW = 0.3
@@ -374,7 +376,7 @@ class FuzzyIndex:
             if len(toks[j]) == 1:
                 most += max((0.9 - target) * INITIAL_WEIGHT, -target * INITIAL_WEIGHT * 0.5) * w
                 continue
-            share = OMIT[roles[j]]
+            share = REPEATED if toks.count(toks[j]) > 1 else OMIT[roles[j]]
             credit = -1.0
             for near in nears:
                 found = near.by_part.get(t)
@@ -435,7 +437,11 @@ class FuzzyIndex:
             ),
             reverse=True,
         )
-        strong_t = [(w, j) for w, j in left_t if len(toks[j]) > 1]
+        # A part the table name repeats (Ali ... Ali) is often written once: the
+        # repetition left out is no evidence against the match.
+        aligned = {toks[j] for j in used_t}
+        repeated = {j for _, j in left_t if toks[j] in aligned}
+        strong_t = [(w, j) for w, j in left_t if len(toks[j]) > 1 and j not in repeated]
         strong_q = [(w, i) for w, i in left_q if len(query[i]) > 1]
         clash = min(len(strong_t), len(strong_q))
         conflicts = tuple(
@@ -449,6 +455,8 @@ class FuzzyIndex:
                 total += w
             elif len(toks[j]) == 1:
                 total += w * INITIAL_WEIGHT * 0.5
+            elif j in repeated:
+                total += w * REPEATED
             elif roles[j] == FIRST_ROLE:
                 total += max(w, 0.6 * self._log_n) * FIRST_GIVEN
             else:
