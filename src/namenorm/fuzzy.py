@@ -54,7 +54,7 @@ STRONG = frozenset({SAME, GIVEN, PATRONYMIC, INITIAL})
 """Rules whose similarity is taken at face value (not an edit cost)."""
 
 SURNAME_ROLE, FIRST_ROLE, GIVEN_ROLE, PATRONYMIC_ROLE = "s", "f", "g", "p"
-OMIT = {SURNAME_ROLE: 0.8, FIRST_ROLE: 0.7, GIVEN_ROLE: 0.35, PATRONYMIC_ROLE: 0.15}
+OMIT = {SURNAME_ROLE: 0.5, FIRST_ROLE: 0.7, GIVEN_ROLE: 0.35, PATRONYMIC_ROLE: 0.15}
 """Share of a table part's weight charged when the query leaves it out, by role."""
 EXTRA = 0.35
 """Share of a query part's weight charged when the table name has nothing like it."""
