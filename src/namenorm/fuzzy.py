@@ -295,8 +295,8 @@ class FuzzyIndex:
     def _evidence_of(self, part: str, near: Near) -> _Evidence:
         """The names a query part's neighbours lead to, with the part's evidence for each.
 
-        Evidence is similarity x weight, summed over the name's parts that are
-        neighbours; names reached only through a part in more than COMMON names are
+        Evidence is similarity x weight of the name's part most like the query part;
+        names reached only through a part in more than COMMON names are
         kept apart (they only confirm what rarer parts found).
         """
         found = self._evidence.get(part)
@@ -311,14 +311,16 @@ class FuzzyIndex:
         names = self._post_items[offsets]
         weights = np.repeat(near.sims * self._weights_np[near.parts], lengths)
         common = np.repeat(lengths > COMMON, lengths)
+        # One query part is evidence for a name once, through its best part there: a
+        # name with many parts loosely like it is no likelier than one with a close one.
+        order = np.argsort(-weights, kind="stable")
+        names, weights, common = names[order], weights[order], common[order]
         out: list[tuple[Ints, Floats]] = []
         for mask in (~common, common) if common.any() else (None,):
             picked = names if mask is None else names[mask]
-            unique, inverse = np.unique(picked, return_inverse=True)
-            summed = np.bincount(
-                inverse, weights=weights if mask is None else weights[mask], minlength=len(unique)
-            )
-            out.append((unique, summed.astype(np.float64)))
+            unique, first_at = np.unique(picked, return_index=True)
+            best = (weights if mask is None else weights[mask])[first_at]
+            out.append((unique, best.astype(np.float64)))
         if len(out) == 1:
             out.append((np.zeros(0, np.int64), np.zeros(0)))
         found = _Evidence(out[0][0], out[0][1], out[1][0], out[1][1])

@@ -344,6 +344,14 @@ class Neighbours:
         both = (given != -1) & (theirs >= 0)
         best = np.where(both, np.where(theirs == given, GROUP, 0.0), best)
         rules[both] = _GIVEN
+        # A given name is not a patronymic, however alike their letters (Alexander,
+        # Alexandrovich): aligning them would swap a father and a son.
+        their_father = self._patronymic[table_part]
+        crossed = ((given >= 0) & (father == -1) & (their_father >= 0) & (theirs < 0)) | (
+            (father >= 0) & (given == -1) & (theirs >= 0) & (their_father < 0)
+        )
+        best[crossed] = 0.0
+        rules[crossed] = _PATRONYMIC
         own = table_part == np.asarray([q.own for q in queries], np.int64)[owner_query]
         best[own] = 1.0
         rules[own] = _SAME
