@@ -25,7 +25,7 @@ def test_explain_without_a_match(tmp_path: Path) -> None:
 
 
 def test_lookup_all_appends_other_candidates(tmp_path: Path) -> None:
-    args = ["lookup", "--table", str(TINY), "--all", "--threshold", "0.3"]
+    args = ["lookup", "--table", str(TINY), "--all", "--threshold", "0.2"]
     done = run(args, b"Viktor Lukaschenko\n", cache=tmp_path)
     assert done.returncode == 0, done.stderr
     cols = done.stdout.decode().rstrip("\n").split("\t")
@@ -34,7 +34,7 @@ def test_lookup_all_appends_other_candidates(tmp_path: Path) -> None:
 
 
 def test_lookup_all_json_lists_others(tmp_path: Path) -> None:
-    args = ["lookup", "--table", str(TINY), "--all", "--json", "--threshold", "0.3"]
+    args = ["lookup", "--table", str(TINY), "--all", "--json", "--threshold", "0.2"]
     done = run(args, b"Viktor Lukaschenko\n", cache=tmp_path)
     record = json.loads(done.stdout)
     assert record["match"]["rule"] == "fuzzy"

@@ -45,8 +45,6 @@ from namenorm.store import Groups, KeyIndex, Strings
 
 CANDIDATES = 10
 """Names fully scored per query: the best by their blocking evidence."""
-EVIDENCE = 0.5
-"""Names whose blocking evidence is below this share of the best one's are not scored."""
 COMMON = 5000
 """A part in more names than this only confirms candidates that rarer parts found."""
 
@@ -331,7 +329,7 @@ class FuzzyIndex:
 
     def _by_evidence(self, query: tuple[str, ...], nears: list[Near]) -> list[int]:
         """The names the query's neighbours lead to, most evidence first; only the
-        best few (CANDIDATES, and no fewer than EVIDENCE x the best's) are scored."""
+        best few (CANDIDATES) are scored."""
         found = [self._evidence_of(p, n) for p, n in zip(query, nears, strict=True) if len(n.parts)]
         if not found:
             return []
@@ -356,8 +354,7 @@ class FuzzyIndex:
         else:
             top = np.arange(len(evidence))
         top = top[np.argsort(-evidence[top], kind="stable")]
-        floor = evidence[top[0]] * EVIDENCE
-        return [int(names[t]) for t in top if evidence[t] >= floor]
+        return [int(names[t]) for t in top]
 
     def _could_reach(self, nears: list[Near], name: int, floor: float) -> bool:
         """Whether a name could score ``floor`` or more against the query; when not, it

@@ -35,13 +35,15 @@ from rapidfuzz.process import cpdist
 
 from namenorm.keys import structure
 from namenorm.names import given_group, given_names, patronymic_group
-from namenorm.phonetic import code_keys, codes, probe_keys, skeleton_of_code
+from namenorm.phonetic import code_keys, codes, consonants, probe_keys, skeleton_of_code
 from namenorm.store import KeyIndex, MultiMap, Strings
 
 MIN_PART = 0.55
 """Two parts less similar than this are not neighbours."""
 VOWEL_COST = 0.2
 """Cost of an edit that leaves the skeleton alone (a vowel, y/j/i, u/v/w), a consonant's 1."""
+SWAP_COST = 0.35
+"""Cost of a consonant for another of its skeleton class (h/g, s/sh/ch, z/zh, t/ts)."""
 SAME_CODE = 0.97
 """Two parts with one spelling code (another romanisation of the same letters)."""
 GROUP = 0.95
@@ -185,6 +187,7 @@ class Neighbours:
         self._block_starts = data.blocks.groups.starts
         self._codes = np.array(list(data.codes), dtype=object)
         self._skeletons = np.array(list(data.skeletons), dtype=object)
+        self._consonants = np.array([consonants(c) for c in self._codes], dtype=object)
         self._lengths = np.fromiter((len(c) for c in self._codes), np.float64, len(self._codes))
         self._owner = np.frombuffer(data.owner, dtype=np.int64)
         self._stripped = np.frombuffer(data.stripped, dtype=np.uint8).astype(bool)
@@ -413,7 +416,13 @@ class Neighbours:
             scorer=Levenshtein.distance,
             dtype=np.int32,
         )
-        cost = VOWEL_COST * np.maximum(d - dk, 0) + dk
+        dc = cpdist(
+            np.array([consonants(c) for c in query_codes], dtype=object)[codes_at],
+            self._consonants[rows_at],
+            scorer=Levenshtein.distance,
+            dtype=np.int32,
+        )
+        cost = VOWEL_COST * np.maximum(d - dc, 0) + SWAP_COST * np.maximum(dc - dk, 0) + dk
         longest = np.maximum(q_lengths[codes_at], self._lengths[rows_at])
         sims = np.maximum(0.0, SAME_CODE - cost / (0.5 * longest + 1.0))
         q_bare = np.asarray(query_bare)[codes_at]

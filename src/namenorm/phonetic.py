@@ -107,6 +107,14 @@ def skeleton_of_code(code: str) -> str:
     return out or code
 
 
+@lru_cache(maxsize=1 << 18)
+def consonants(code: str) -> str:
+    """A code's consonants as written (no classes merged): what a skeleton is before
+    h/g, s/sh/ch, z/zh and t/ts are made one."""
+    r = rules()
+    return _DOUBLE_RE.sub(r"\1", "".join(c for c in code if c not in r.dropped)) or code
+
+
 def deletions(skel: str) -> tuple[str, ...]:
     """The skeleton with one letter deleted, each way (none for skeletons under 2 letters)."""
     if len(skel) < 2:
