@@ -247,6 +247,8 @@ class FuzzyIndex:
         self._post_starts = np.frombuffer(data.postings.starts, dtype=np.uint64).astype(np.int64)
         self._post_items = np.frombuffer(data.postings.items, dtype=np.int64)
         self._evidence: dict[str, _Evidence] = {}
+        self._credit: dict[str, dict[int, float]] = {}
+        self._share: dict[int, tuple[tuple[int, float, float], ...]] = {}
         self.neighbours = Neighbours(data.codes, data.numbers)
         self._log_n = math.log(len(self.entities) + 1)
         self._names: dict[int, _Name] = {}
@@ -285,10 +287,43 @@ class FuzzyIndex:
         # A lone part may be lifted to the surname rule's score, and a query initial
         # aligns outside the neighbours: the bound covers neither.
         if floor is not None and len(query) > 1 and all(len(p) > 1 for p in query):
-            chosen = [n for n in chosen if self._could_reach(nears, n, floor)]
+            credits = [self._credits(p, n) for p, n in zip(query, nears, strict=True)]
+            chosen = [n for n in chosen if self._could_reach(credits, n, floor)]
         scored = [self.score(query, nears, n, first) for n in chosen]
         scored.sort(key=lambda s: -s.score)
         return scored
+
+    def _credits(self, part: str, near: Near) -> dict[int, float]:
+        """What aligning each neighbour of a query part would earn (see score)."""
+        found = self._credit.get(part)
+        if found is None:
+            found = {
+                number: sim if rule in STRONG else (sim - LOW) / (0.97 - LOW)
+                for number, (sim, rule) in near.by_part.items()
+            }
+            if len(self._credit) > 100_000:
+                self._credit.clear()
+            self._credit[part] = found
+        return found
+
+    def _shares(self, name: int) -> tuple[tuple[int, float, float], ...]:
+        """Per part of a name: its number, weight and the share of it leaving it out
+        costs (-1 for an initial, which may align with a query part's first letter)."""
+        found = self._share.get(name)
+        if found is None:
+            numbers, toks, roles, weights = self._name(name)
+            found = tuple(
+                (
+                    number,
+                    w,
+                    -1.0 if len(tok) == 1 else REPEATED if toks.count(tok) > 1 else OMIT[role],
+                )
+                for number, tok, role, w in zip(numbers, toks, roles, weights, strict=True)
+            )
+            if len(self._share) > 200_000:
+                self._share.clear()
+            self._share[name] = found
+        return found
 
     def _evidence_of(self, part: str, near: Near) -> _Evidence:
         """The names a query part's neighbours lead to, with the part's evidence for each.
@@ -356,7 +391,7 @@ class FuzzyIndex:
         top = top[np.argsort(-evidence[top], kind="stable")]
         return [int(names[t]) for t in top]
 
-    def _could_reach(self, nears: list[Near], name: int, floor: float) -> bool:
+    def _could_reach(self, credits: list[dict[int, float]], name: int, floor: float) -> bool:
         """Whether a name could score ``floor`` or more against the query; when not, it
         need not be scored.
 
@@ -368,21 +403,17 @@ class FuzzyIndex:
         Query parts left over only add to the total.
         """
         target = floor / CAP
-        numbers, toks, roles, weights = self._name(name)
+        initial = max((0.9 - target) * INITIAL_WEIGHT, -target * INITIAL_WEIGHT * 0.5)
         most = 0.0
-        for j, t in enumerate(numbers):
-            w = weights[j]
-            if len(toks[j]) == 1:
-                most += max((0.9 - target) * INITIAL_WEIGHT, -target * INITIAL_WEIGHT * 0.5) * w
+        for number, w, share in self._shares(name):
+            if share < 0:  # an initial
+                most += initial * w
                 continue
-            share = REPEATED if toks.count(toks[j]) > 1 else OMIT[roles[j]]
             credit = -1.0
-            for near in nears:
-                found = near.by_part.get(t)
-                if found is not None:
-                    sim, rule = found
-                    c = sim if rule in STRONG else (sim - LOW) / (0.97 - LOW)
-                    credit = max(credit, c)
+            for found in credits:
+                c = found.get(number, -1.0)
+                if c > credit:
+                    credit = c
             left_out = -target * share * w
             most += left_out if credit < 0 else max((credit - target) * w, left_out)
         return most >= -1e-9

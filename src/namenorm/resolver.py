@@ -105,7 +105,34 @@ class Resolver:
         """
         tokens = fold(name)
         query_key = key(tokens)
-        hits = self.index.hits(query_key)
+        return self._resolve(name, tokens, query_key, self.index.hits(query_key), every)
+
+    def resolve_many(self, names: Sequence[str], every: bool = False) -> list[Resolution]:
+        """Resolve a batch of names: the same answers as :meth:`resolve`, name by name.
+
+        The parts of all the names no exact key reaches are compared with the table's
+        parts in one step, which is much faster than one name at a time.
+        """
+        read = []
+        for name in names:
+            tokens = fold(name)
+            query_key = key(tokens)
+            read.append((name, tokens, query_key, self.index.hits(query_key)))
+        missed = [tokens for _, tokens, _, hits in read if not hits]
+        if missed:
+            from namenorm.fuzzy import parts
+
+            self.index.fuzzy.neighbours.prepare([p for t in missed for p in parts(t)])
+        return [self._resolve(*r, every) for r in read]
+
+    def _resolve(
+        self,
+        name: str,
+        tokens: tuple[str, ...],
+        query_key: str,
+        hits: Sequence[Hit],
+        every: bool,
+    ) -> Resolution:
         if not hits:
             return self._fuzzy(name, tokens, every)
         best = hits[0].rule
@@ -116,19 +143,6 @@ class Resolver:
         return Resolution(
             name, None, tuple(by_entity[i] for i in dict.fromkeys(m.id for m in matches))
         )
-
-    def resolve_many(self, names: Sequence[str], every: bool = False) -> list[Resolution]:
-        """Resolve a batch of names: the same answers as :meth:`resolve`, name by name.
-
-        The parts of all the names no exact key reaches are compared with the table's
-        parts in one step, which is much faster than one name at a time.
-        """
-        missed = [n for n in names if not self.index.hits(key(fold(n)))]
-        if missed:
-            from namenorm.fuzzy import parts
-
-            self.index.fuzzy.neighbours.prepare([p for n in missed for p in parts(fold(n))])
-        return [self.resolve(n, every) for n in names]
 
     def _fuzzy(self, name: str, tokens: tuple[str, ...], every: bool) -> Resolution:
         """Resolve a name no exact key reaches: best entity above the threshold, clear of
