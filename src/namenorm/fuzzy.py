@@ -1,11 +1,11 @@
 """Fuzzy resolution: spellings nobody listed, found through an index and scored part by part.
 
 When no exact key matches, a name is split into parts (folded tokens, with Arabic
-compounds joined and articles dropped), and each part looks up the table's parts
-that could be spellings of it: by skeleton (:mod:`namenorm.phonetic`, with one-letter
-deletions on both sides, so one unrelated consonant still meets), and by given-name
-group (:mod:`namenorm.names`). Those parts lead, through posting lists, to a few
-candidate names; only these are scored, never the whole table.
+compounds joined and articles dropped), and each part finds the table's parts that
+could be spellings of it (:mod:`namenorm.neighbours`: blocking keys, given-name and
+patronymic groups). Those parts lead, through posting lists, to a few candidate
+names; only these are scored, never the whole table, and a lookup skips those a
+bound proves cannot reach its threshold.
 
 A candidate's score aligns query parts with its parts in any order (greedily, best
 pairs first), weighs each part by its rarity in the table (IDF), and charges what is
