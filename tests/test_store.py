@@ -50,3 +50,10 @@ def test_multimap_matches_a_dict(mapping: dict[str, list[int]], probes: list[str
 def test_groups() -> None:
     packed = Groups.of([[1, 2], [], [3]])
     assert list(packed) == [(1, 2), (), (3,)]
+
+
+def test_strings_as_list_decodes_every_string_in_order() -> None:
+    texts = ["", "a", "Лукашэнка", "x" * 300, "\udc80 lone surrogate", "end"]
+    packed = Strings.of(texts)
+    assert packed.as_list() == texts
+    assert list(packed) == texts

@@ -240,7 +240,7 @@ class FuzzyIndex:
         self.spellings = data.spellings
         self._tokens = data.tokens
         self._roles = data.roles
-        self._texts = list(data.parts)
+        self._texts = data.parts.as_list()
         self._numbers = data.numbers
         self._weights = data.weights
         self._weights_np = np.frombuffer(data.weights, dtype=np.float64)

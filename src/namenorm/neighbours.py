@@ -76,6 +76,8 @@ class PartCodes:
     codes: Strings
     skeletons: Strings
     """The skeleton of each row's code."""
+    consonants: Strings
+    """The consonants of each row's code, no classes merged."""
     owner: array[int]
     """Row -> the part it is a code of."""
     stripped: bytes
@@ -97,6 +99,7 @@ def build(parts: Sequence[str]) -> PartCodes:
     fused_articles = structure().fused_articles
     row_codes: list[str] = []
     row_skeletons: list[str] = []
+    row_consonants: list[str] = []
     owner = array("q")
     stripped = bytearray()
     fused = bytearray(len(parts))
@@ -111,6 +114,7 @@ def build(parts: Sequence[str]) -> PartCodes:
             skeleton = skeleton_of_code(code)
             row_codes.append(code)
             row_skeletons.append(skeleton)
+            row_consonants.append(consonants(code))
             owner.append(number)
             stripped.append(without_article)
             for key in code_keys(code):
@@ -132,6 +136,7 @@ def build(parts: Sequence[str]) -> PartCodes:
     return PartCodes(
         codes=Strings.of(row_codes),
         skeletons=Strings.of(row_skeletons),
+        consonants=Strings.of(row_consonants),
         owner=owner,
         stripped=bytes(stripped),
         fused=bytes(fused),
@@ -185,9 +190,9 @@ class Neighbours:
         self._block_index = data.blocks.index
         self._block_rows = np.frombuffer(data.blocks.groups.items, dtype=np.int64)
         self._block_starts = data.blocks.groups.starts
-        self._codes = np.array(list(data.codes), dtype=object)
-        self._skeletons = np.array(list(data.skeletons), dtype=object)
-        self._consonants = np.array([consonants(c) for c in self._codes], dtype=object)
+        self._codes = np.array(data.codes.as_list(), dtype=object)
+        self._skeletons = np.array(data.skeletons.as_list(), dtype=object)
+        self._consonants = np.array(data.consonants.as_list(), dtype=object)
         self._lengths = np.fromiter((len(c) for c in self._codes), np.float64, len(self._codes))
         self._owner = np.frombuffer(data.owner, dtype=np.int64)
         self._stripped = np.frombuffer(data.stripped, dtype=np.uint8).astype(bool)
@@ -195,7 +200,7 @@ class Neighbours:
         self._given = np.frombuffer(data.given, dtype=np.int64)
         self._patronymic = np.frombuffer(data.patronymic, dtype=np.int64)
         self._parts = len(self._given)
-        self._group_numbers = {g: n for n, g in enumerate(data.groups)}
+        self._group_numbers = {g: n for n, g in enumerate(data.groups.as_list())}
         self._spans: dict[str, tuple[int, int]] = {}
         self._by_father: dict[int, list[int]] | None = None
         self._seen: dict[str, Near] = {}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import zlib
 from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import pairwise
 
 
 class Strings(Sequence[str]):
@@ -52,6 +53,11 @@ class Strings(Sequence[str]):
     def __iter__(self) -> Iterator[str]:
         for i in range(len(self)):
             yield self[i]
+
+    def as_list(self) -> list[str]:
+        """Every string, decoded in one pass (much faster than item by item)."""
+        blob, offsets = self.blob, self.offsets.tolist()
+        return [blob[a:b].decode("utf-8", "surrogatepass") for a, b in pairwise(offsets)]
 
 
 class KeyIndex:
