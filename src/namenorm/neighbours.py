@@ -35,7 +35,7 @@ from rapidfuzz.process import cpdist
 
 from namenorm.keys import structure
 from namenorm.names import given_group, given_names, patronymic_group
-from namenorm.phonetic import code_keys, codes, consonants, probe_keys, skeleton_of_code
+from namenorm.phonetic import code_keys, code_probe_keys, codes, consonants, skeleton_of_code
 from namenorm.store import KeyIndex, MultiMap, Strings
 
 MIN_PART = 0.55
@@ -270,15 +270,12 @@ class Neighbours:
                     self._by_father.setdefault(group, []).append(number)
         return self._by_father.get(self._group_numbers.get(father, -2), [])
 
-    def _rows(self, part: str) -> list[Ints]:
-        """The rows under the part's blocking keys (a row may come more than once)."""
+    def _rows(self, code: str) -> list[Ints]:
+        """The rows under a query code's blocking keys (a row may come more than once)."""
         spans = self._spans
         rows = self._block_rows
         out = []
-        keys = list(probe_keys(part))
-        if part.startswith(structure().fused_articles) and len(part) >= 5:
-            keys.extend(probe_keys(part[2:]))
-        for k in keys:
+        for k in code_probe_keys(code):
             span = spans.get(k)
             if span is None:
                 n = self._block_index.get(k)
@@ -308,13 +305,12 @@ class Neighbours:
             code_part.extend([k] * len(query.codes))
             extra_part.extend([k] * len(query.extra))
             extra_table.extend(query.extra)
-            chunks = self._rows(query.part)
-            if not chunks:
-                continue
-            rows = chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
-            n = len(query.codes)
-            pair_code.append(np.repeat(np.arange(first, first + n), len(rows)))
-            pair_row.append(np.tile(rows, n))
+            # Each code meets the rows its own keys find: a row another reading of
+            # the part found is two consonant edits or more from this one.
+            for number, code in enumerate(query.codes, first):
+                for rows in self._rows(code):
+                    pair_code.append(np.full(len(rows), number, np.int64))
+                    pair_row.append(rows)
         codes_at = np.concatenate(pair_code) if pair_code else np.zeros(0, np.int64)
         rows_at = np.concatenate(pair_row) if pair_row else np.zeros(0, np.int64)
         plain, article = self._code_sims(all_codes, all_bare, queries, code_part, codes_at, rows_at)

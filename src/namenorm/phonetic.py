@@ -178,17 +178,20 @@ def block_keys(part: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1 << 18)
-def probe_keys(part: str) -> tuple[str, ...]:
-    """The keys a query part looks up: a table part with the same skeleton, one more
-    letter (``~`` + its skeleton), one letter fewer (each deletion) or one letter
-    changed (``~`` + each deletion): at most one consonant edit apart. Short keys
-    made by an edit also need the same initial class."""
-    keys: dict[str, None] = {}
-    for code in codes(part):
-        skel = skeleton_of_code(code)
-        keys[skel] = None
-        keys[_key(DELETED + skel, code)] = None
-        for d, first in _deletions(skel):
-            keys[_key(d, code, first)] = None
-            keys[_key(DELETED + d, code, first)] = None
+def code_probe_keys(code: str) -> tuple[str, ...]:
+    """The keys one spelling code of a query part looks up: a table code with the same
+    skeleton, one more letter (``~`` + its skeleton), one letter fewer (each deletion)
+    or one letter changed (``~`` + each deletion): at most one consonant edit apart.
+    Short keys made by an edit also need the same initial class."""
+    skel = skeleton_of_code(code)
+    keys = {skel: None, _key(DELETED + skel, code): None}
+    for d, first in _deletions(skel):
+        keys[_key(d, code, first)] = None
+        keys[_key(DELETED + d, code, first)] = None
     return tuple(keys)
+
+
+@lru_cache(maxsize=1 << 18)
+def probe_keys(part: str) -> tuple[str, ...]:
+    """The keys a query part looks up: those of each of its codes."""
+    return tuple(dict.fromkeys(k for code in codes(part) for k in code_probe_keys(code)))
