@@ -336,26 +336,7 @@ class Neighbours:
         owner_query = unique // self._parts
         table_part = unique % self._parts
 
-        # Equivalences override letters: a patronymic of the same father, a spelling
-        # of the same given name are alike; different ones are not, however close.
-        father = np.asarray([q.father for q in queries], np.int64)[owner_query]
-        theirs = self._patronymic[table_part]
-        both = (father != -1) & (theirs >= 0)
-        best = np.where(both, np.where(theirs == father, GROUP, 0.0), best)
-        rules[both] = _PATRONYMIC
-        given = np.asarray([q.given for q in queries], np.int64)[owner_query]
-        theirs = self._given[table_part]
-        both = (given != -1) & (theirs >= 0)
-        best = np.where(both, np.where(theirs == given, GROUP, 0.0), best)
-        rules[both] = _GIVEN
-        # A given name is not a patronymic, however alike their letters (Alexander,
-        # Alexandrovich): aligning them would swap a father and a son.
-        their_father = self._patronymic[table_part]
-        crossed = ((given >= 0) & (father == -1) & (their_father >= 0) & (theirs < 0)) | (
-            (father >= 0) & (given == -1) & (theirs >= 0) & (their_father < 0)
-        )
-        best[crossed] = 0.0
-        rules[crossed] = _PATRONYMIC
+        best = self._equivalences(queries, owner_query, table_part, best, rules)
         own = table_part == np.asarray([q.own for q in queries], np.int64)[owner_query]
         best[own] = 1.0
         rules[own] = _SAME
@@ -388,6 +369,37 @@ class Neighbours:
             }
             out.append(Near(p, s, r, by_part))
         return out
+
+    def _equivalences(
+        self,
+        queries: list[_Query],
+        owner_query: Ints,
+        table_part: Ints,
+        best: Floats,
+        rules: npt.NDArray[np.int8],
+    ) -> Floats:
+        """The similarities with equivalences put over letters (``rules`` follow).
+
+        A patronymic of the same father, a spelling of the same given name are alike;
+        different ones are not, however close their letters; nor are a given name and
+        a patronymic (Alexander, Alexandrovich: a father and a son swapped).
+        """
+        father = np.asarray([q.father for q in queries], np.int64)[owner_query]
+        their_father = self._patronymic[table_part]
+        both = (father != -1) & (their_father >= 0)
+        best = np.where(both, np.where(their_father == father, GROUP, 0.0), best)
+        rules[both] = _PATRONYMIC
+        given = np.asarray([q.given for q in queries], np.int64)[owner_query]
+        their_given = self._given[table_part]
+        both = (given != -1) & (their_given >= 0)
+        best = np.where(both, np.where(their_given == given, GROUP, 0.0), best)
+        rules[both] = _GIVEN
+        crossed = ((given >= 0) & (father == -1) & (their_father >= 0) & (their_given < 0)) | (
+            (father >= 0) & (given == -1) & (their_given >= 0) & (their_father < 0)
+        )
+        best[crossed] = 0.0
+        rules[crossed] = _PATRONYMIC
+        return best
 
     def _code_sims(
         self,
