@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -120,8 +121,10 @@ class Scored:
     """Query and table parts that contradict each other (both present, unalike)."""
 
 
-def parts(tokens: Iterable[str]) -> tuple[str, ...]:
-    """Folded tokens as fuzzy parts: compounds joined, articles dropped.
+@lru_cache(maxsize=1 << 16)
+def parts(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """Folded tokens as fuzzy parts: compounds joined, articles dropped (remembered:
+    a batch reads a name's parts to prepare its neighbours, then to score it).
 
     ``parts(("abd", "al", "rahman", "al", "zomor")) == ("abdalrahman", "zomor")``.
     """

@@ -148,16 +148,15 @@ def build(parts: Sequence[str]) -> PartCodes:
 
 
 class Near(NamedTuple):
-    """The neighbours of one query part: table part numbers, similarities and rules."""
+    """The neighbours of one query part: table part numbers and similarities, best first."""
 
     parts: Ints
     sims: Floats
-    rules: npt.NDArray[np.int8]
     by_part: dict[int, tuple[float, str]]
     """The same, as a map from table part number to (similarity, rule name)."""
 
 
-EMPTY = Near(np.zeros(0, np.int64), np.zeros(0, np.float64), np.zeros(0, np.int8), {})
+EMPTY = Near(np.zeros(0, np.int64), np.zeros(0, np.float64), {})
 
 
 class _Query(NamedTuple):
@@ -367,7 +366,7 @@ class Neighbours:
                 n: (sim, RULES[rule])
                 for n, sim, rule in zip(p.tolist(), s.tolist(), r.tolist(), strict=True)
             }
-            out.append(Near(p, s, r, by_part))
+            out.append(Near(p, s, by_part))
         return out
 
     def _equivalences(

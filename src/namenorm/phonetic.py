@@ -67,17 +67,6 @@ def spelling(part: str) -> str:
     return _DOUBLE_RE.sub(r"\1", part)
 
 
-def spelling_rules(part: str) -> tuple[str, ...]:
-    """The spelling rules that change a part, as ``pattern->replacement``: for explanations."""
-    fired: list[str] = []
-    for pattern, replacement in rules().spelling:
-        new = pattern.sub(replacement, part)
-        if new != part:
-            fired.append(f"{pattern.pattern}->{replacement or '∅'}")
-            part = new
-    return tuple(fired)
-
-
 @lru_cache(maxsize=1 << 18)
 def codes(part: str) -> tuple[str, ...]:
     """Every spelling code of a part: its own, then one per alternative reading."""
@@ -87,15 +76,6 @@ def codes(part: str) -> tuple[str, ...]:
         if other != part:
             found.append(spelling(other))
     return tuple(dict.fromkeys(found))
-
-
-@lru_cache(maxsize=1 << 18)
-def skeleton(part: str) -> str:
-    """The skeleton of a folded part: ``skeleton("tsikhanouskaya") == "thnsk"``.
-
-    A part with no consonant at all keeps its spelling code, so it still has a key.
-    """
-    return skeleton_of_code(spelling(part))
 
 
 @lru_cache(maxsize=1 << 18)
@@ -113,13 +93,6 @@ def consonants(code: str) -> str:
     h/g, s/sh/ch, z/zh and t/ts are made one."""
     r = rules()
     return _DOUBLE_RE.sub(r"\1", "".join(c for c in code if c not in r.dropped)) or code
-
-
-def deletions(skel: str) -> tuple[str, ...]:
-    """The skeleton with one letter deleted, each way (none for skeletons under 2 letters)."""
-    if len(skel) < 2:
-        return ()
-    return tuple(dict.fromkeys(skel[:i] + skel[i + 1 :] for i in range(len(skel))))
 
 
 @lru_cache(maxsize=1 << 18)
