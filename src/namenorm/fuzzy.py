@@ -18,6 +18,7 @@ Viktor Lukashenko, while a name written without its patronymic still resolves.
 from __future__ import annotations
 
 import math
+import threading
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -256,6 +257,7 @@ class FuzzyIndex:
         self._log_n = math.log(len(self.entities) + 1)
         self._names: dict[int, _Name] = {}
         self._query_weights: dict[str, float] = {}
+        self._local = threading.local()
 
     def _name(self, name: int) -> _Name:
         found = self._names.get(name)
@@ -290,24 +292,34 @@ class FuzzyIndex:
         # A lone part may be lifted to the surname rule's score, and a query initial
         # aligns outside the neighbours: the bound covers neither.
         if floor is not None and len(query) > 1 and all(len(p) > 1 for p in query):
-            credits = [self._credits(p, n) for p, n in zip(query, nears, strict=True)]
+            credits = self._credits(query, nears)
             chosen = [n for n in chosen if self._could_reach(credits, n, floor)]
         scored = [self.score(query, nears, n, first) for n in chosen]
         scored.sort(key=lambda s: -s.score)
         return scored
 
-    def _credits(self, part: str, near: Near) -> dict[int, float]:
-        """What aligning each neighbour of a query part would earn (see score)."""
-        found = self._credit.get(part)
-        if found is None:
-            found = {
-                number: sim if rule in STRONG else (sim - LOW) / (0.97 - LOW)
-                for number, (sim, rule) in near.by_part.items()
-            }
-            if len(self._credit) > 100_000:
-                self._credit.clear()
-            self._credit[part] = found
-        return found
+    def _credits(self, query: tuple[str, ...], nears: list[Near]) -> dict[int, float]:
+        """What aligning each table part with its best neighbour in the query would
+        earn (see score)."""
+        best: dict[int, float] = {}
+        for part, near in zip(query, nears, strict=True):
+            found = self._credit.get(part)
+            if found is None:
+                found = {
+                    number: sim if rule in STRONG else (sim - LOW) / (0.97 - LOW)
+                    for number, (sim, rule) in near.by_part.items()
+                }
+                if len(self._credit) > 100_000:
+                    self._credit.clear()
+                self._credit[part] = found
+            if not best:
+                best = dict(found)
+                continue
+            get = best.get
+            for number, credit in found.items():
+                if credit > get(number, -1.0):
+                    best[number] = credit
+        return best
 
     def _shares(self, name: int) -> tuple[tuple[int, float, float], ...]:
         """Per part of a name: its number, weight and the share of it leaving it out
@@ -366,8 +378,8 @@ class FuzzyIndex:
         return found
 
     def _by_evidence(self, query: tuple[str, ...], nears: list[Near]) -> list[int]:
-        """The names the query's neighbours lead to, most evidence first; only the
-        best few (CANDIDATES) are scored."""
+        """The names the query's neighbours lead to, most evidence first (ties by
+        number); only the best few (CANDIDATES) are scored."""
         found = [self._evidence_of(p, n) for p, n in zip(query, nears, strict=True) if len(n.parts)]
         if not found:
             return []
@@ -376,25 +388,46 @@ class FuzzyIndex:
         if len(found) == 1 and not common:
             names, evidence = found[0].names, found[0].evidence
         else:
-            names = np.concatenate([e.names for e in rare] + [e.common_names for e in common])
-            weights = np.concatenate(
-                [e.evidence for e in rare] + [e.common_evidence for e in common]
-            )
-            if rare and common:
-                confirmed = np.isin(names, names[: sum(len(e.names) for e in rare)])
-                names, weights = names[confirmed], weights[confirmed]
-            names, inverse = np.unique(names, return_inverse=True)
-            evidence = np.bincount(inverse, weights=weights, minlength=len(names)).astype(
-                np.float64
-            )
-        if len(evidence) > CANDIDATES:
-            top = np.argpartition(-evidence, CANDIDATES - 1)[:CANDIDATES]
-        else:
-            top = np.arange(len(evidence))
-        top = top[np.argsort(-evidence[top], kind="stable")]
-        return [int(names[t]) for t in top]
+            # Sum per name in a dense scratch array (a part's names are distinct, so
+            # fancy-index addition is exact), then read the sums back and clear them.
+            total = self._scratch()
+            for e in rare:
+                total[e.names] += e.evidence
+            picked = [(e.names, e.evidence) for e in rare]
+            for e in common:
+                # common parts only confirm names a rarer part found
+                keep = total[e.common_names] > 0 if rare else slice(None)
+                picked.append((e.common_names[keep], e.common_evidence[keep]))
+            for names, evidence in picked[len(rare) :]:
+                total[names] += evidence
+            names = np.concatenate([n for n, _ in picked])
+            evidence = total[names]
+            total[names] = 0.0
+        # The CANDIDATES best distinct names; a name appears once per part it came
+        # through, so they lie within the best CANDIDATES x len(found) entries.
+        pool = CANDIDATES * len(found)
+        if len(evidence) > pool:
+            cut = np.partition(evidence, len(evidence) - pool)[len(evidence) - pool]
+            within = np.flatnonzero(evidence >= cut)
+            names, evidence = names[within], evidence[within]
+        chosen: list[int] = []
+        for at in np.lexsort((names, -evidence)).tolist():
+            name = int(names[at])
+            if not chosen or chosen[-1] != name:
+                chosen.append(name)
+                if len(chosen) == CANDIDATES:
+                    break
+        return chosen
 
-    def _could_reach(self, credits: list[dict[int, float]], name: int, floor: float) -> bool:
+    def _scratch(self) -> Floats:
+        """A zeroed array with a slot per name, one per thread."""
+        found: Floats | None = getattr(self._local, "scratch", None)
+        if found is None:
+            found = np.zeros(len(self.entities))
+            self._local.scratch = found
+        return found
+
+    def _could_reach(self, credits: dict[int, float], name: int, floor: float) -> bool:
         """Whether a name could score ``floor`` or more against the query; when not, it
         need not be scored.
 
@@ -408,17 +441,14 @@ class FuzzyIndex:
         target = floor / CAP
         initial = max((0.9 - target) * INITIAL_WEIGHT, -target * INITIAL_WEIGHT * 0.5)
         most = 0.0
+        get = credits.get
         for number, w, share in self._shares(name):
             if share < 0:  # an initial
                 most += initial * w
                 continue
-            credit = -1.0
-            for found in credits:
-                c = found.get(number, -1.0)
-                if c > credit:
-                    credit = c
             left_out = -target * share * w
-            most += left_out if credit < 0 else max((credit - target) * w, left_out)
+            credit = get(number)
+            most += left_out if credit is None else max((credit - target) * w, left_out)
         return most >= -1e-9
 
     def score(
