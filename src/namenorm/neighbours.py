@@ -290,8 +290,9 @@ class Neighbours:
     def _compare(self, queries: list[_Query]) -> list[Near]:
         """Every query part against its candidate rows, as one vectorised computation."""
         # Pairs (query code, table row), numbered by the query part they belong to.
-        pair_code: list[Ints] = []
-        pair_row: list[Ints] = []
+        code_numbers: list[int] = []
+        row_counts: list[int] = []
+        row_spans: list[Ints] = []
         all_codes: list[str] = []
         all_bare: list[bool] = []
         code_part: list[int] = []
@@ -308,32 +309,43 @@ class Neighbours:
             # the part found is two consonant edits or more from this one.
             for number, code in enumerate(query.codes, first):
                 for rows in self._rows(code):
-                    pair_code.append(np.full(len(rows), number, np.int64))
-                    pair_row.append(rows)
-        codes_at = np.concatenate(pair_code) if pair_code else np.zeros(0, np.int64)
-        rows_at = np.concatenate(pair_row) if pair_row else np.zeros(0, np.int64)
+                    code_numbers.append(number)
+                    row_counts.append(len(rows))
+                    row_spans.append(rows)
+        codes_at = np.repeat(np.asarray(code_numbers, np.int64), row_counts)
+        rows_at = np.concatenate(row_spans) if row_spans else np.zeros(0, np.int64)
         plain, article = self._code_sims(all_codes, all_bare, queries, code_part, codes_at, rows_at)
-
-        # Best per (query part, table part): rows of one part and codes of one query
-        # part all compete.
-        pair_query = np.asarray(code_part, np.int64)[codes_at]
+        sims = np.maximum(plain, article)
+        # Pairs below MIN_PART cannot become neighbours: the equivalences that lift a
+        # pair (one given name, one father) lift the extra parts, which are all here.
+        near = sims >= MIN_PART
+        pair_query = np.asarray(code_part, np.int64)[codes_at[near]]
         keys = np.concatenate(
             [
-                pair_query * self._parts + self._owner[rows_at],
+                pair_query * self._parts + self._owner[rows_at[near]],
                 np.asarray(extra_part, np.int64) * self._parts + np.asarray(extra_table, np.int64),
             ]
         )
-        unique, inverse = np.unique(keys, return_inverse=True)
-        best_plain = np.zeros(len(unique))
-        best_article = np.zeros(len(unique))
-        np.maximum.at(best_plain, inverse[: len(plain)], plain)
-        np.maximum.at(best_article, inverse[: len(article)], article)
-        best = np.maximum(best_plain, best_article)
-        rules = np.where(
-            best_article > best_plain, _ARTICLE, np.where(best >= SAME_CODE, _SPELLING, _EDIT)
+        sims = np.concatenate([sims[near], np.zeros(len(extra_part))])
+        rules = np.concatenate(
+            [
+                np.where(
+                    article[near] > plain[near],
+                    _ARTICLE,
+                    np.where(sims[: len(pair_query)] >= SAME_CODE, _SPELLING, _EDIT),
+                ),
+                np.full(len(extra_part), _EDIT),
+            ]
         ).astype(np.int8)
-        owner_query = unique // self._parts
-        table_part = unique % self._parts
+        # Best per (query part, table part): rows of one part and codes of one query
+        # part all compete; the first of each key after sorting is its best.
+        order = np.lexsort((rules == _ARTICLE, -sims, keys))
+        keys, sims, rules = keys[order], sims[order], rules[order]
+        first_of_key = np.ones(len(keys), bool)
+        first_of_key[1:] = keys[1:] != keys[:-1]
+        keys, best, rules = keys[first_of_key], sims[first_of_key], rules[first_of_key]
+        owner_query = keys // self._parts
+        table_part = keys % self._parts
 
         best = self._equivalences(queries, owner_query, table_part, best, rules)
         own = table_part == np.asarray([q.own for q in queries], np.int64)[owner_query]
