@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from namenorm.fold import fold
-from namenorm.fuzzy import parts
+from namenorm.fuzzy import FuzzyIndex, build, parts
 from namenorm.resolver import Resolver
 from namenorm.table import bundled_table_path
 
@@ -96,3 +96,22 @@ def test_a_batch_resolves_as_names_one_by_one(bundled: Resolver) -> None:
     for b, s in zip(batch, single, strict=True):
         assert (b.match.id if b.match else None) == (s.match.id if s.match else None), b.query
         assert b.match is None or b.match.score == pytest.approx(s.match.score)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("query", "table", "near"),
+    [
+        ("nemat", "nematollah", True),  # the tail left off
+        ("nematullah", "nemat", True),  # or fused on, in another spelling
+        ("ayubkhan", "ayub", True),
+        ("nik", "nikola", False),  # a short form has SHORT_HEAD letters at least
+        ("nemat", "nematov", False),  # -ov is no short-form tail
+    ],
+)
+def test_short_forms_are_neighbours(query: str, table: str, near: bool) -> None:
+    """A compound given name and its short form are neighbours by their own rule."""
+    data = build([(0, table.capitalize(), None, False)])
+    index = FuzzyIndex(data)
+    found = index.neighbours.of(query).by_part
+    rules = {rule for _, rule in found.values()}
+    assert ("short-form" in rules) is near, found

@@ -35,6 +35,7 @@ from namenorm.neighbours import (
     INITIAL,
     PATRONYMIC,
     SAME,
+    SHORT,
     Floats,
     Ints,
     Near,
@@ -50,7 +51,7 @@ CANDIDATES = 10
 COMMON = 5000
 """A part in more names than this only confirms candidates that rarer parts found."""
 
-STRONG = frozenset({SAME, GIVEN, PATRONYMIC, INITIAL})
+STRONG = frozenset({SAME, GIVEN, PATRONYMIC, INITIAL, SHORT})
 """Rules whose similarity is taken at face value (not an edit cost)."""
 
 SURNAME_ROLE, FIRST_ROLE, GIVEN_ROLE, PATRONYMIC_ROLE = "s", "f", "g", "p"

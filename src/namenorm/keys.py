@@ -55,6 +55,8 @@ class NameStructure:
     """Joined to the part before them (Salah ad-Din)."""
     fused_articles: tuple[str, ...]
     """May be fused to the front of a part (Alzomor ~ Zomor)."""
+    short_form_tails: tuple[str, ...]
+    """A compound given name may be written without them (Nematollah ~ Nemat)."""
 
 
 @lru_cache(maxsize=1)
@@ -69,6 +71,7 @@ def structure() -> NameStructure:
         frozenset(str(h) for h in raw["compound_heads"]),
         frozenset(str(t) for t in raw["compound_tails"]),
         tuple(str(a) for a in raw["fused_articles"]),
+        tuple(str(t) for t in raw["short_form_tails"]),
     )
 
 

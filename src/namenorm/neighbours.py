@@ -18,7 +18,9 @@ How alike two parts are (0..1), by rule:
 * ``edit``: a transliteration-aware edit cost between the spelling codes: an edit that
   changes the skeleton (an unrelated consonant) costs 1, one that does not (a vowel,
   y/j/i, u/v/w) costs ``VOWEL_COST``, relative to the parts' length;
-* ``article``: as above, after an article fused to the front (Alzomor ~ Zomor).
+* ``article``: as above, after an article fused to the front (Alzomor ~ Zomor);
+* ``short-form``: a compound given name and the same name without its tail (Nematollah
+  ~ Nemat, Ayubkhan ~ Ayub; the tails are in ``data/name_structure.yaml``) (0.9).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -35,7 +38,14 @@ from rapidfuzz.process import cpdist
 
 from namenorm.keys import structure
 from namenorm.names import given_group, given_names, patronymic_group
-from namenorm.phonetic import code_keys, code_probe_keys, codes, consonants, skeleton_of_code
+from namenorm.phonetic import (
+    code_keys,
+    code_probe_keys,
+    codes,
+    consonants,
+    skeleton_of_code,
+    spelling,
+)
 from namenorm.store import KeyIndex, MultiMap, Strings
 
 MIN_PART = 0.55
@@ -48,6 +58,10 @@ SAME_CODE = 0.97
 """Two parts with one spelling code (another romanisation of the same letters)."""
 GROUP = 0.95
 """Two spellings of one given name, or two forms of one patronymic."""
+SHORT_FORM = 0.9
+"""A compound given name and its short form (Nematollah, Nemat)."""
+SHORT_HEAD = 4
+"""The least letters of a short form: Nikola is not Nik + (all)ah."""
 
 SAME = "same"
 GIVEN = "given-name"
@@ -56,9 +70,10 @@ SPELLING = "spelling"
 EDIT = "edit"
 INITIAL = "initial"
 ARTICLE = "article"
-RULES = (SAME, GIVEN, PATRONYMIC, SPELLING, EDIT, INITIAL, ARTICLE)
+SHORT = "short-form"
+RULES = (SAME, GIVEN, PATRONYMIC, SPELLING, EDIT, INITIAL, ARTICLE, SHORT)
 """Rule names, numbered by position (the rule arrays hold these numbers)."""
-_SAME, _GIVEN, _PATRONYMIC, _SPELLING, _EDIT, _INITIAL, _ARTICLE = range(len(RULES))
+_SAME, _GIVEN, _PATRONYMIC, _SPELLING, _EDIT, _INITIAL, _ARTICLE, _SHORT = range(len(RULES))
 
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
@@ -175,6 +190,8 @@ class _Query(NamedTuple):
     """As ``given``, for the group it is a patronymic of."""
     extra: list[int]
     """Table parts that are spellings of its given name (or itself)."""
+    short: list[int]
+    """Table parts that are its compound form or short form (see SHORT_FORM)."""
 
 
 class Neighbours:
@@ -258,7 +275,31 @@ class Neighbours:
             -1 if group is None else self._group_numbers.get(group, -2),
             -1 if father is None else self._group_numbers.get(father, -2),
             extra,
+            self._short_forms(query_codes[0]),
         )
+
+    def _short_forms(self, code: str) -> list[int]:
+        """The table parts whose spelling code is ``code`` with a short-form tail added
+        or taken off."""
+        found: list[int] = []
+        for tail in _tail_codes():
+            if code.endswith(tail) and len(code) - len(tail) >= SHORT_HEAD:
+                found.extend(self._parts_with_code(code[: -len(tail)]))
+            if len(code) >= SHORT_HEAD:
+                found.extend(self._parts_with_code(code + tail))
+        return found
+
+    def _parts_with_code(self, code: str) -> list[int]:
+        """The table parts with this spelling code (as written, no article taken off)."""
+        n = self._block_index.get(skeleton_of_code(code))
+        if n < 0:
+            return []
+        rows = self._block_rows[self._block_starts[n] : self._block_starts[n + 1]]
+        return [
+            int(self._owner[row])
+            for row in rows.tolist()
+            if self._codes[row] == code and not self._stripped[row]
+        ]
 
     def _sons(self, father: str) -> list[int]:
         """The table parts that are patronymics of a father's name group."""
@@ -298,6 +339,8 @@ class Neighbours:
         code_part: list[int] = []
         extra_part: list[int] = []
         extra_table: list[int] = []
+        short_part: list[int] = []
+        short_table: list[int] = []
         for k, query in enumerate(queries):
             first = len(all_codes)
             all_codes.extend(query.codes)
@@ -305,6 +348,8 @@ class Neighbours:
             code_part.extend([k] * len(query.codes))
             extra_part.extend([k] * len(query.extra))
             extra_table.extend(query.extra)
+            short_part.extend([k] * len(query.short))
+            short_table.extend(query.short)
             # Each code meets the rows its own keys find: a row another reading of
             # the part found is two consonant edits or more from this one.
             for number, code in enumerate(query.codes, first):
@@ -324,9 +369,12 @@ class Neighbours:
             [
                 pair_query * self._parts + self._owner[rows_at[near]],
                 np.asarray(extra_part, np.int64) * self._parts + np.asarray(extra_table, np.int64),
+                np.asarray(short_part, np.int64) * self._parts + np.asarray(short_table, np.int64),
             ]
         )
-        sims = np.concatenate([sims[near], np.zeros(len(extra_part))])
+        sims = np.concatenate(
+            [sims[near], np.zeros(len(extra_part)), np.full(len(short_part), SHORT_FORM)]
+        )
         rules = np.concatenate(
             [
                 np.where(
@@ -335,6 +383,7 @@ class Neighbours:
                     np.where(sims[: len(pair_query)] >= SAME_CODE, _SPELLING, _EDIT),
                 ),
                 np.full(len(extra_part), _EDIT),
+                np.full(len(short_part), _SHORT),
             ]
         ).astype(np.int8)
         # Best per (query part, table part): rows of one part and codes of one query
@@ -457,6 +506,12 @@ class Neighbours:
         bare = (q_bare & ~t_bare & ~t_fused) | (~q_bare & t_bare & ~q_fused)
         article = np.where(bare, sims * SAME_CODE, 0.0)
         return plain, article
+
+
+@lru_cache(maxsize=1)
+def _tail_codes() -> tuple[str, ...]:
+    """The spelling codes of the short-form tails."""
+    return tuple(dict.fromkeys(spelling(t) for t in structure().short_form_tails))
 
 
 def part_numbers(parts: Sequence[str]) -> KeyIndex:
