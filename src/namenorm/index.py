@@ -48,7 +48,7 @@ from namenorm.table import Table, TableError, bundled_table_path, load_tables
 if TYPE_CHECKING:  # imported when a lookup needs it: filter start-up never pays for it
     from namenorm.fuzzy import FuzzyData, FuzzyIndex
 
-FORMAT = 14
+FORMAT = 15
 """Bumped whenever the cached layout changes, so stale caches are rebuilt, not misread."""
 
 

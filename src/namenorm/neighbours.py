@@ -107,6 +107,9 @@ class PartCodes:
     """Group number -> group id (given-name groups, shared by patronymics)."""
     blocks: MultiMap
     """Blocking key -> rows."""
+    heads: MultiMap
+    """Spelling code -> the parts whose code is it plus a short-form tail (Nemat ->
+    Nematollah)."""
 
 
 def build(parts: Sequence[str]) -> PartCodes:
@@ -122,6 +125,7 @@ def build(parts: Sequence[str]) -> PartCodes:
     patronymic = array("q", [-1]) * len(parts)
     group_numbers: dict[str, int] = {}
     blocks: dict[str, list[int]] = {}
+    heads: dict[str, list[int]] = {}
 
     def add(number: int, part: str, without_article: int) -> None:
         for code in codes(part):
@@ -140,6 +144,8 @@ def build(parts: Sequence[str]) -> PartCodes:
             continue
         fused[number] = part.startswith(fused_articles)
         add(number, part, 0)
+        for head in _heads(spelling(part)):
+            heads.setdefault(head, []).append(number)
         if fused[number] and len(part) >= 5:
             add(number, part[2:], 1)
         group = given_group(part)
@@ -159,6 +165,7 @@ def build(parts: Sequence[str]) -> PartCodes:
         patronymic=patronymic,
         groups=Strings.of(group_numbers),
         blocks=MultiMap.of(blocks),
+        heads=MultiMap.of(heads),
     )
 
 
@@ -217,6 +224,7 @@ class Neighbours:
         self._patronymic = np.frombuffer(data.patronymic, dtype=np.int64)
         self._parts = len(self._given)
         self._group_numbers = {g: n for n, g in enumerate(data.groups.as_list())}
+        self._heads = data.heads
         self._spans: dict[str, tuple[int, int]] = {}
         self._by_father: dict[int, list[int]] | None = None
         self._seen: dict[str, Near] = {}
@@ -281,12 +289,9 @@ class Neighbours:
     def _short_forms(self, code: str) -> list[int]:
         """The table parts whose spelling code is ``code`` with a short-form tail added
         or taken off."""
-        found: list[int] = []
-        for tail in _tail_codes():
-            if code.endswith(tail) and len(code) - len(tail) >= SHORT_HEAD:
-                found.extend(self._parts_with_code(code[: -len(tail)]))
-            if len(code) >= SHORT_HEAD:
-                found.extend(self._parts_with_code(code + tail))
+        found = list(self._heads.get(code))
+        for head in _heads(code):
+            found.extend(self._parts_with_code(head))
         return found
 
     def _parts_with_code(self, code: str) -> list[int]:
@@ -512,6 +517,15 @@ class Neighbours:
 def _tail_codes() -> tuple[str, ...]:
     """The spelling codes of the short-form tails."""
     return tuple(dict.fromkeys(spelling(t) for t in structure().short_form_tails))
+
+
+def _heads(code: str) -> list[str]:
+    """A spelling code without each short-form tail it ends with (Nematola -> Nemat)."""
+    return [
+        code[: -len(tail)]
+        for tail in _tail_codes()
+        if code.endswith(tail) and len(code) - len(tail) >= SHORT_HEAD
+    ]
 
 
 def part_numbers(parts: Sequence[str]) -> KeyIndex:
