@@ -287,7 +287,7 @@ class FuzzyIndex:
         """
         if not query or all(len(p) < 2 for p in query):
             return []
-        self.neighbours.prepare(query)
+        self.prepare(query)
         nears = [self.neighbours.of(p) for p in query]
         chosen = self._by_evidence(query, nears)
         # A lone part may be lifted to the surname rule's score, and a query initial
@@ -341,42 +341,61 @@ class FuzzyIndex:
             self._share[name] = found
         return found
 
+    def prepare(self, parts: Sequence[str]) -> None:
+        """Find the neighbours of a batch's parts and the names they lead to, all in
+        one vectorised step (what :meth:`candidates` would otherwise do part by part)."""
+        self.neighbours.prepare(parts)
+        todo = [p for p in dict.fromkeys(parts) if p not in self._evidence]
+        self._find_evidence(todo, [self.neighbours.of(p) for p in todo])
+
     def _evidence_of(self, part: str, near: Near) -> _Evidence:
         """The names a query part's neighbours lead to, with the part's evidence for each.
 
-        Evidence is similarity x weight of the name's part most like the query part;
-        names reached only through a part in more than COMMON names are
-        kept apart (they only confirm what rarer parts found).
+        Evidence is similarity x weight of the name's part most like the query part
+        (one query part is evidence for a name once, through its best part there: a
+        name with many parts loosely like it is no likelier than one with a close
+        one). Names reached only through a part in more than COMMON names are kept
+        apart (they only confirm what rarer parts found).
         """
         found = self._evidence.get(part)
-        if found is not None:
-            return found
+        if found is None:
+            self._find_evidence([part], [near])
+            found = self._evidence[part]
+        return found
+
+    def _find_evidence(self, parts: list[str], nears: list[Near]) -> None:
+        """Compute and remember the evidence of several query parts at once."""
+        if not parts:
+            return
+        if len(self._evidence) + len(parts) > 100_000:
+            self._evidence.clear()
+        counts = [len(n.parts) for n in nears]
+        table_parts = np.concatenate([n.parts for n in nears])
         starts = self._post_starts
-        first = starts[near.parts]
-        lengths = starts[near.parts + 1] - first
+        first = starts[table_parts]
+        lengths = starts[table_parts + 1] - first
         total = int(lengths.sum())
         ends = np.cumsum(lengths)
         offsets = np.repeat(first - (ends - lengths), lengths) + np.arange(total)
         names = self._post_items[offsets]
-        weights = np.repeat(near.sims * self._weights_np[near.parts], lengths)
-        common = np.repeat(lengths > COMMON, lengths)
-        # One query part is evidence for a name once, through its best part there: a
-        # name with many parts loosely like it is no likelier than one with a close one.
-        order = np.argsort(-weights, kind="stable")
-        names, weights, common = names[order], weights[order], common[order]
-        out: list[tuple[Ints, Floats]] = []
-        for mask in (~common, common) if common.any() else (None,):
-            picked = names if mask is None else names[mask]
-            unique, first_at = np.unique(picked, return_index=True)
-            best = (weights if mask is None else weights[mask])[first_at]
-            out.append((unique, best.astype(np.float64)))
-        if len(out) == 1:
-            out.append((np.zeros(0, np.int64), np.zeros(0)))
-        found = _Evidence(out[0][0], out[0][1], out[1][0], out[1][1])
-        if len(self._evidence) > 100_000:
-            self._evidence.clear()
-        self._evidence[part] = found
-        return found
+        sims = np.concatenate([n.sims for n in nears])
+        weights = np.repeat(sims * self._weights_np[table_parts], lengths)
+        # Group by (query part, common or not, name); the heaviest of a group comes first.
+        group = np.repeat(
+            np.repeat(np.arange(len(parts), dtype=np.int64), counts) * 2 + (lengths > COMMON),
+            lengths,
+        )
+        order = np.lexsort((-weights, names, group))
+        group, names, weights = group[order], names[order], weights[order]
+        best = np.ones(len(names), bool)
+        best[1:] = (group[1:] != group[:-1]) | (names[1:] != names[:-1])
+        group, names, weights = group[best], names[best], weights[best]
+        bounds = np.searchsorted(group, np.arange(2 * len(parts) + 1)).tolist()
+        for k, part in enumerate(parts):
+            rare, common, end = bounds[2 * k], bounds[2 * k + 1], bounds[2 * k + 2]
+            self._evidence[part] = _Evidence(
+                names[rare:common], weights[rare:common], names[common:end], weights[common:end]
+            )
 
     def _by_evidence(self, query: tuple[str, ...], nears: list[Near]) -> list[int]:
         """The names the query's neighbours lead to, most evidence first (ties by

@@ -122,7 +122,7 @@ class Resolver:
         if missed:
             from namenorm.fuzzy import parts
 
-            self.index.fuzzy.neighbours.prepare([p for t in missed for p in parts(t)])
+            self.index.fuzzy.prepare([p for t in missed for p in parts(t)])
         return [self._resolve(*r, every) for r in read]
 
     def _resolve(
