@@ -78,21 +78,34 @@ def codes(part: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+def _consonants(code: str, classes: dict[str, str]) -> str:
+    """A code's consonants, each mapped through ``classes``; two alike count once
+    only when nothing stood between them (Hariri keeps both r's: it is not Hairi)."""
+    r = rules()
+    out: list[str] = []
+    last = ""
+    for c in code:
+        if c in r.dropped:
+            last = ""
+            continue
+        letter = classes.get(c, c)
+        if letter != last:
+            out.append(letter)
+        last = letter
+    return "".join(out) or code
+
+
 @lru_cache(maxsize=1 << 18)
 def skeleton_of_code(code: str) -> str:
     """The skeleton of a spelling code."""
-    r = rules()
-    letters = [r.classes.get(c, c) for c in code if c not in r.dropped]
-    out = _DOUBLE_RE.sub(r"\1", "".join(letters))
-    return out or code
+    return _consonants(code, rules().classes)
 
 
 @lru_cache(maxsize=1 << 18)
 def consonants(code: str) -> str:
     """A code's consonants as written (no classes merged): what a skeleton is before
     h/g, s/sh/ch, z/zh and t/ts are made one."""
-    r = rules()
-    return _DOUBLE_RE.sub(r"\1", "".join(c for c in code if c not in r.dropped)) or code
+    return _consonants(code, {})
 
 
 @lru_cache(maxsize=1 << 18)
