@@ -50,6 +50,11 @@ CANDIDATES = 10
 """Names fully scored per query: the best by their blocking evidence."""
 COMMON = 5000
 """A part in more names than this only confirms candidates that rarer parts found."""
+EVIDENCE_SIM = 0.7
+"""Only neighbours this alike lead to candidates. A name every part of which aligns
+less well than this scores below 0.6 (each pair earns under 0.6 of its weight), far
+under the threshold; the weaker neighbours still count when a candidate is scored.
+At 100k names this keeps an eighth of the posting lists a part would otherwise read."""
 
 STRONG = frozenset({SAME, GIVEN, PATRONYMIC, INITIAL, SHORT})
 """Rules whose similarity is taken at face value (not an edit cost)."""
@@ -351,7 +356,8 @@ class FuzzyIndex:
     def _evidence_of(self, part: str, near: Near) -> _Evidence:
         """The names a query part's neighbours lead to, with the part's evidence for each.
 
-        Evidence is similarity x weight of the name's part most like the query part
+        Only neighbours at least EVIDENCE_SIM alike lead to names. Evidence is
+        similarity x weight of the name's part most like the query part
         (one query part is evidence for a name once, through its best part there: a
         name with many parts loosely like it is no likelier than one with a close
         one). Names reached only through a part in more than COMMON names are kept
@@ -369,8 +375,9 @@ class FuzzyIndex:
             return
         if len(self._evidence) + len(parts) > 100_000:
             self._evidence.clear()
-        counts = [len(n.parts) for n in nears]
-        table_parts = np.concatenate([n.parts for n in nears])
+        # Neighbours are sorted best first: the strong ones are a prefix.
+        counts = [int(np.count_nonzero(n.sims >= EVIDENCE_SIM)) for n in nears]
+        table_parts = np.concatenate([n.parts[:c] for n, c in zip(nears, counts, strict=True)])
         starts = self._post_starts
         first = starts[table_parts]
         lengths = starts[table_parts + 1] - first
@@ -378,18 +385,20 @@ class FuzzyIndex:
         ends = np.cumsum(lengths)
         offsets = np.repeat(first - (ends - lengths), lengths) + np.arange(total)
         names = self._post_items[offsets]
-        sims = np.concatenate([n.sims for n in nears])
+        sims = np.concatenate([n.sims[:c] for n, c in zip(nears, counts, strict=True)])
         weights = np.repeat(sims * self._weights_np[table_parts], lengths)
-        # Group by (query part, common or not, name); the heaviest of a group comes first.
+        # Per (query part, common or not, name): the heaviest evidence.
         group = np.repeat(
             np.repeat(np.arange(len(parts), dtype=np.int64), counts) * 2 + (lengths > COMMON),
             lengths,
         )
-        order = np.lexsort((-weights, names, group))
-        group, names, weights = group[order], names[order], weights[order]
-        best = np.ones(len(names), bool)
-        best[1:] = (group[1:] != group[:-1]) | (names[1:] != names[:-1])
-        group, names, weights = group[best], names[best], weights[best]
+        key = group * len(self.entities) + names
+        order = np.argsort(key)
+        key = key[order]
+        first_of_key = np.flatnonzero(np.diff(key, prepend=-1))
+        weights = np.maximum.reduceat(weights[order], first_of_key) if len(key) else weights[order]
+        key = key[first_of_key]
+        group, names = np.divmod(key, len(self.entities))
         bounds = np.searchsorted(group, np.arange(2 * len(parts) + 1)).tolist()
         for k, part in enumerate(parts):
             rare, common, end = bounds[2 * k], bounds[2 * k + 1], bounds[2 * k + 2]
@@ -400,7 +409,11 @@ class FuzzyIndex:
     def _by_evidence(self, query: tuple[str, ...], nears: list[Near]) -> list[int]:
         """The names the query's neighbours lead to, most evidence first (ties by
         number); only the best few (CANDIDATES) are scored."""
-        found = [self._evidence_of(p, n) for p, n in zip(query, nears, strict=True) if len(n.parts)]
+        found = [
+            e
+            for e in (self._evidence_of(p, n) for p, n in zip(query, nears, strict=True))
+            if len(e.names) or len(e.common_names)
+        ]
         if not found:
             return []
         rare = [e for e in found if len(e.names)]
