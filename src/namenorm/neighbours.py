@@ -53,7 +53,7 @@ MIN_PART = 0.55
 VOWEL_COST = 0.2
 """Cost of an edit that leaves the skeleton alone (a vowel, y/j/i, u/v/w), a consonant's 1."""
 SWAP_COST = 0.35
-"""Cost of a consonant for another of its skeleton class (h/g, s/sh/ch, z/zh, t/ts)."""
+"""Cost of a consonant for another of its skeleton class (h/g, s/sh/ch, z/zh, t/ts/d)."""
 SAME_CODE = 0.97
 """Two parts with one spelling code (another romanisation of the same letters)."""
 GROUP = 0.95

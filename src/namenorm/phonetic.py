@@ -6,7 +6,7 @@ defined by the rules in ``data/phonetic.yaml``:
 * its *spelling code*: romanisations of one sound made one letter (kh/h/x, sh/sch/sz,
   ch/tch/cz, ts/tz, w/v, ou/u, q/k ...), doubled letters collapsed;
 * its *skeleton*: the spelling code's consonants, with letters that transliterations
-  swap (h/g, s/sh/ch, t/ts) merged into one class.
+  swap (h/g, s/sh/ch, t/ts/d) merged into one class.
 
 Two parts with one skeleton are candidates for each other (the fuzzy index is keyed
 by skeletons); the scorer then charges an edit that changes the skeleton (an
@@ -104,7 +104,7 @@ def skeleton_of_code(code: str) -> str:
 @lru_cache(maxsize=1 << 18)
 def consonants(code: str) -> str:
     """A code's consonants as written (no classes merged): what a skeleton is before
-    h/g, s/sh/ch, z/zh and t/ts are made one."""
+    h/g, s/sh/ch, z/zh and t/ts/d are made one."""
     return _consonants(code, {})
 
 
