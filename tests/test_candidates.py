@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from namenorm.fold import fold
-from namenorm.fuzzy import FuzzyIndex, build, parts
+from namenorm.fuzzy import EVIDENCE_SIM, FuzzyIndex, build, parts
 from namenorm.resolver import Resolver
 from namenorm.table import bundled_table_path
 
@@ -115,3 +115,23 @@ def test_short_forms_are_neighbours(query: str, table: str, near: bool) -> None:
     found = index.neighbours.of(query).by_part
     rules = {rule for _, rule in found.values()}
     assert ("short-form" in rules) is near, found
+
+
+def test_names_reached_only_through_weak_neighbours_score_under_0_6(bundled: Resolver) -> None:
+    """Candidates come only through neighbours EVIDENCE_SIM alike or more. That loses
+    nothing a lookup could match: a name none of whose parts aligns that well scores
+    under 0.6, whatever it is (every name is scored here, not only candidates)."""
+    fuzzy = bundled.index.fuzzy
+    weak_only = 0
+    for query in QUERIES[:60]:
+        q = parts(fold(query))
+        if not q or all(len(p) < 2 for p in q):
+            continue
+        fuzzy.prepare(q)
+        nears = [fuzzy.neighbours.of(p) for p in q]
+        for name in range(len(fuzzy.entities)):
+            scored = fuzzy.score(q, nears, name)
+            if scored.pairs and max(p.score for p in scored.pairs) < EVIDENCE_SIM:
+                weak_only += 1
+                assert scored.score < 0.6, (query, scored)
+    assert weak_only > 20, "too few weak-only alignments for the test to mean anything"
