@@ -135,3 +135,19 @@ def test_names_reached_only_through_weak_neighbours_score_under_0_6(bundled: Res
                 weak_only += 1
                 assert scored.score < 0.6, (query, scored)
     assert weak_only > 20, "too few weak-only alignments for the test to mean anything"
+
+
+@pytest.mark.parametrize(
+    ("tokens", "expected"),
+    [
+        (("abd", "al", "rahman", "al", "zomor"), ("abdalrahman", "zomor")),  # compound, article
+        (("nasr", "al", "din", "ghazi"), ("nasraldin", "ghazi")),  # a tail joins the part before
+        (("dr", "sahir", "burhan"), ("sahir", "burhan")),  # a title is dropped
+        (("sheikh", "nabil", "qawouk"), ("nabil", "qawouk")),
+        (("sayyid", "hosseini"), ("sayyid", "hosseini")),  # ... unless one part would be left
+        (("hafiz", "saeed"), ("hafiz", "saeed")),  # Hafiz is a given name too: no title
+    ],
+)
+def test_parts_of_a_name(tokens: tuple[str, ...], expected: tuple[str, ...]) -> None:
+    """Fuzzy parts: compounds joined, articles and titles dropped, on both sides alike."""
+    assert parts(tokens) == expected

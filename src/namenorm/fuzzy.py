@@ -130,11 +130,20 @@ class Scored:
 
 @lru_cache(maxsize=1 << 16)
 def parts(tokens: tuple[str, ...]) -> tuple[str, ...]:
-    """Folded tokens as fuzzy parts: compounds joined, articles dropped (remembered:
-    a batch reads a name's parts to prepare its neighbours, then to score it).
+    """Folded tokens as fuzzy parts: compounds joined, articles and titles dropped
+    (remembered: a batch reads a name's parts to prepare its neighbours, then to score
+    it).
 
-    ``parts(("abd", "al", "rahman", "al", "zomor")) == ("abdalrahman", "zomor")``.
+    ``parts(("abd", "al", "rahman", "al", "zomor")) == ("abdalrahman", "zomor")``,
+    ``parts(("dr", "sahir", "burhan")) == ("sahir", "burhan")``.
     """
+    titles = structure().titles
+    untitled = _joined(tuple(t for t in tokens if t not in titles))
+    return untitled if len(untitled) > 1 else _joined(tokens)
+
+
+def _joined(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """Compounds joined, articles dropped (see :func:`parts`)."""
     words = structure()
     articles, heads, tails = words.articles, words.compound_heads, words.compound_tails
     toks = list(tokens)

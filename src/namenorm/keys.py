@@ -57,6 +57,8 @@ class NameStructure:
     """May be fused to the front of a part (Alzomor ~ Zomor)."""
     short_form_tails: tuple[str, ...]
     """A compound given name may be written without them (Nematollah ~ Nemat)."""
+    titles: frozenset[str]
+    """Dropped from both sides by fuzzy matching (Dr, Sheikh, Haji)."""
 
 
 @lru_cache(maxsize=1)
@@ -72,6 +74,7 @@ def structure() -> NameStructure:
         frozenset(str(t) for t in raw["compound_tails"]),
         tuple(str(a) for a in raw["fused_articles"]),
         tuple(str(t) for t in raw["short_form_tails"]),
+        frozenset(str(t) for t in raw["titles"]),
     )
 
 
