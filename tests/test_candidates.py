@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from namenorm.fold import fold
-from namenorm.fuzzy import EVIDENCE_SIM, FuzzyIndex, build, parts
+from namenorm.fuzzy import EVIDENCE_SIM, FuzzyIndex, build, fathers, parts
 from namenorm.resolver import Resolver
 from namenorm.table import bundled_table_path
 
@@ -151,3 +151,18 @@ def test_names_reached_only_through_weak_neighbours_score_under_0_6(bundled: Res
 def test_parts_of_a_name(tokens: tuple[str, ...], expected: tuple[str, ...]) -> None:
     """Fuzzy parts: compounds joined, articles and titles dropped, on both sides alike."""
     assert parts(tokens) == expected
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (("mehdi", "ben", "mohamed", "ben", "ali"), {"mohamed", "ali"}),
+        (("hamid", "bin", "abd", "al", "rahman"), {"abdalrahman"}),  # the whole compound
+        (("bin", "laden"), set()),  # a particle that starts the names is a surname's
+        (("osama", "bin"), set()),  # nothing after it
+        (("ivan", "petrovich"), set()),
+    ],
+)
+def test_fathers_follow_son_of(given: tuple[str, ...], expected: set[str]) -> None:
+    """The parts after bin/ben/ibn among the given names are fathers' names."""
+    assert fathers(given) == expected

@@ -170,6 +170,24 @@ def _joined(tokens: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=1 << 14)
+def fathers(given: tuple[str, ...]) -> frozenset[str]:
+    """The parts of folded given names that follow "son of" (bin, ben, ibn): fathers'
+    names, which weigh as patronymics. A particle that starts the names is part of a
+    surname (Bin Laden), not a nasab.
+
+    ``fathers(("mehdi", "ben", "mohamed")) == {"mohamed"}``.
+    """
+    nasab = structure().nasab
+    found = set()
+    for i, tok in enumerate(given[1:-1], 1):
+        if tok in nasab:
+            after = parts(given[i + 1 :])
+            if after:
+                found.add(after[0])
+    return frozenset(found)
+
+
 def _is_patronymic(part: str) -> bool:
     return any(part.endswith(e) for e in structure().patronymic_endings) or (
         len(part) > 6 and patronymic_group(part) is not None
@@ -183,9 +201,15 @@ def name_parts(text: str, lang: str | None, person: bool) -> tuple[tuple[str, ..
         surname = parts(fold(text, lang))
         return surname, SURNAME_ROLE * len(surname)
     surname = parts(fold(split.surname, lang))
-    given = parts(fold(" ".join(split.given), lang))
+    given_tokens = fold(" ".join(split.given), lang)
+    given = parts(given_tokens)
+    father = fathers(given_tokens)
     roles = [
-        FIRST_ROLE if k == 0 else PATRONYMIC_ROLE if _is_patronymic(g) else GIVEN_ROLE
+        FIRST_ROLE
+        if k == 0
+        else PATRONYMIC_ROLE
+        if _is_patronymic(g) or g in father
+        else GIVEN_ROLE
         for k, g in enumerate(given)
     ]
     return surname + given, SURNAME_ROLE * len(surname) + "".join(roles)
@@ -290,12 +314,17 @@ class FuzzyIndex:
         return found
 
     def candidates(
-        self, query: tuple[str, ...], first: int | None = None, floor: float | None = None
+        self,
+        query: tuple[str, ...],
+        first: int | None = None,
+        floor: float | None = None,
+        father: frozenset[str] = frozenset(),
     ) -> list[Scored]:
         """Candidate names scored, best first (several may share an entity).
 
         ``first`` is the position of the query's first given name, when its writer
-        said so ("SURNAME, Given ..."). With ``floor``, names that provably score below
+        said so ("SURNAME, Given ..."); ``father`` holds its parts that follow "son of"
+        (see :func:`fathers`). With ``floor``, names that provably score below
         it are left out unscored (a lookup needs only the names that could match or
         tie; an explanation wants the near misses too).
         """
@@ -309,7 +338,7 @@ class FuzzyIndex:
         if floor is not None and len(query) > 1 and all(len(p) > 1 for p in query):
             credits = self._credits(query, nears)
             chosen = [n for n in chosen if self._could_reach(credits, n, floor)]
-        scored = [self.score(query, nears, n, first) for n in chosen]
+        scored = [self.score(query, nears, n, first, father) for n in chosen]
         scored.sort(key=lambda s: -s.score)
         return scored
 
@@ -499,6 +528,7 @@ class FuzzyIndex:
         nears: list[Near],
         name: int,
         first: int | None = None,
+        father: frozenset[str] = frozenset(),
     ) -> Scored:
         """Align the query's parts with one table name's and score the alignment."""
         numbers, toks, roles, weights = self._name(name)
@@ -575,7 +605,7 @@ class FuzzyIndex:
             elif i == first:
                 # even a common first name is the person's own: weigh it as a rare one
                 total += max(w, 0.6 * self._log_n) * FIRST_GIVEN
-            elif _is_patronymic(q):
+            elif q in father or _is_patronymic(q):
                 total += w * EXTRA_PATRONYMIC
             else:
                 total += w * EXTRA

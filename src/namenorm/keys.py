@@ -59,6 +59,8 @@ class NameStructure:
     """A compound given name may be written without them (Nematollah ~ Nemat)."""
     titles: frozenset[str]
     """Dropped from both sides by fuzzy matching (Dr, Sheikh, Haji)."""
+    nasab: frozenset[str]
+    """Say "son of" before a father's name (bin, ben, ibn)."""
 
 
 @lru_cache(maxsize=1)
@@ -75,6 +77,7 @@ def structure() -> NameStructure:
         tuple(str(a) for a in raw["fused_articles"]),
         tuple(str(t) for t in raw["short_form_tails"]),
         frozenset(str(t) for t in raw["titles"]),
+        frozenset(str(t) for t in raw["nasab"]),
     )
 
 

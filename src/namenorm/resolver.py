@@ -147,16 +147,18 @@ class Resolver:
     def _fuzzy(self, name: str, tokens: tuple[str, ...], every: bool) -> Resolution:
         """Resolve a name no exact key reaches: best entity above the threshold, clear of
         the runner-up by MARGIN; else no match (ambiguous when the top ones are close)."""
-        from namenorm.fuzzy import best_by_entity, parts
+        from namenorm.fuzzy import best_by_entity, fathers, parts
 
         query = parts(tokens)
         first = None
+        given = tokens[:-1]  # in natural order the last word is the surname
         head, comma, tail = name.partition(",")
         if comma and tail.strip():
             first = len(parts(fold(head)))
+            given = fold(tail)
         # A lookup needs only the names that could match or tie with a match.
         floor = None if every else self.threshold - MARGIN
-        ranked = best_by_entity(self.index.fuzzy.candidates(query, first, floor))
+        ranked = best_by_entity(self.index.fuzzy.candidates(query, first, floor, fathers(given)))
         qkey = " ".join(query)
         above = [s for s in ranked if s.score >= self.threshold]
         others = tuple(self._fuzzy_match(s, qkey) for s in above[1:]) if every else ()
