@@ -1,8 +1,9 @@
-"""Case forms of surnames: the forms running text uses that no table lists.
+"""Case forms of names: the forms running text uses that no table lists.
 
-Belarusian, Russian, Ukrainian and Polish decline surnames (Тихановская,
-Тихановской, Тихановскую). The rules are data (``data/inflection.yaml``: nominative
-ending -> case endings, with samples); this module applies them to one surname.
+Belarusian, Russian, Ukrainian and Polish decline names (Тихановская, Тихановской,
+Тихановскую; Аляксандр, Аляксандра). The rules are data (``data/inflection.yaml``:
+nominative ending -> case endings, with samples): this module applies them forwards
+to a surname, for the index, and backwards to a given name in running text.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ class Inflection:
     rules: dict[str, tuple[tuple[str, tuple[str, ...]], ...]]
     samples: tuple[tuple[str, str, str], ...]
     indeclinable: tuple[str, ...]
+    given: tuple[tuple[str, str], ...]
+    """Given names: (case ending, nominative ending), every language at once."""
+    given_samples: tuple[tuple[str, str], ...]
 
 
 @lru_cache(maxsize=1)
@@ -35,7 +39,13 @@ def inflection() -> Inflection:
         for lang, entries in raw["rules"].items()
     }
     samples = tuple((str(a), str(b), str(c)) for a, b, c in raw["samples"])
-    return Inflection(rules, samples, tuple(str(w) for w in raw["indeclinable"]))
+    return Inflection(
+        rules,
+        samples,
+        tuple(str(w) for w in raw["indeclinable"]),
+        tuple((str(c), str(n)) for c, n in raw["given"]),
+        tuple((str(c), str(n)) for c, n in raw["given_samples"]),
+    )
 
 
 _POLISH = frozenset("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ")
@@ -69,3 +79,15 @@ def case_forms(surname: str, lang: str | None = None) -> tuple[str, ...]:
             upper = surname.isupper()
             return tuple(stem + (c.upper() if upper else c) for c in cases)
     return ()
+
+
+def nominatives(word: str) -> tuple[str, ...]:
+    """The word, then every nominative a given name written so may be a case form of
+    (``nominatives("Аляксандра")`` holds "Аляксандр"; and the word itself, Alexandra).
+    """
+    low = word.lower()
+    out = [word]
+    for case, nominative in inflection().given:
+        if low.endswith(case) and len(low) - len(case) >= 2:
+            out.append(word[: len(word) - len(case)] + nominative)
+    return tuple(dict.fromkeys(out))

@@ -37,6 +37,11 @@ INFLECTED = "inflected"
 RULES = (LISTED, SHORT, INITIALS, SURNAME, INFLECTED)
 """Every way an entity is reached by an exact key, strongest first."""
 
+INFLECTED_NAME = "inflected-name"
+"""A full name in a case form (Аляксандра Лукашэнкі): its surname a case form of a
+person's surname, its given names case forms of that person's given names. Found
+when a lookup reaches no key, never rewritten."""
+
 FULL = "full"
 """The shape of a full name (as opposed to SURNAME or INITIALS): what a rewrite writes."""
 

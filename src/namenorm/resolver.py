@@ -15,11 +15,22 @@ from typing import TYPE_CHECKING
 from namenorm.fold import fold, key
 from namenorm.house import Target
 from namenorm.index import Hit, Index, load_index
+from namenorm.inflection import nominatives
+from namenorm.keys import FULL, INFLECTED, INFLECTED_NAME, split_person
 from namenorm.rewrite import Mention, Scanner
 from namenorm.score import FUZZY, MARGIN, RULE_SCORES, THRESHOLD, Match
 
 if TYPE_CHECKING:  # the fuzzy machinery is imported on the first fuzzy lookup
     from namenorm.fuzzy import Scored
+
+
+def _given_names_agree(words: Sequence[str], spelling: str) -> bool:
+    """Whether every word is one of a listed spelling's given names, in some case."""
+    person = split_person(spelling)
+    if person is None:
+        return False
+    listed = {key(fold(g)) for g in person.given}
+    return all(any(key(fold(n)) in listed for n in nominatives(w)) for w in words)
 
 
 @dataclass(frozen=True)
@@ -105,7 +116,7 @@ class Resolver:
         """
         tokens = fold(name)
         query_key = key(tokens)
-        return self._resolve(name, tokens, query_key, self.index.hits(query_key), every)
+        return self._resolve(name, tokens, query_key, self._hits(name, query_key), every)
 
     def resolve_many(self, names: Sequence[str], every: bool = False) -> list[Resolution]:
         """Resolve a batch of names: the same answers as :meth:`resolve`, name by name.
@@ -117,13 +128,35 @@ class Resolver:
         for name in names:
             tokens = fold(name)
             query_key = key(tokens)
-            read.append((name, tokens, query_key, self.index.hits(query_key)))
+            read.append((name, tokens, query_key, self._hits(name, query_key)))
         missed = [tokens for _, tokens, _, hits in read if not hits]
         if missed:
             from namenorm.fuzzy import parts
 
             self.index.fuzzy.prepare([p for t in missed for p in parts(t)])
         return [self._resolve(*r, every) for r in read]
+
+    def _hits(self, name: str, query_key: str) -> tuple[Hit, ...]:
+        """What the query's key reaches; failing that, the persons it names in a case
+        form (Аляксандра Лукашэнкі: its surname a listed case form, and every other
+        word a case form of one of that person's given names)."""
+        found = self.index.hits(query_key)
+        if found:
+            return found
+        words = name.replace(",", " ").split()
+        if len(words) < 2:
+            return ()
+        for at in dict.fromkeys((len(words) - 1, 0)):
+            cases = [h for h in self.index.hits(key(fold(words[at]))) if h.rule == INFLECTED]
+            given = words[:at] + words[at + 1 :]
+            found = tuple(
+                Hit(h.entity, INFLECTED_NAME, h.spelling, name, FULL)
+                for h in cases
+                if _given_names_agree(given, h.spelling)
+            )
+            if found:
+                return found
+        return ()
 
     def _resolve(
         self,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from namenorm.keys import INFLECTED, INITIALS, LISTED, SHORT, SURNAME
+from namenorm.keys import INFLECTED, INFLECTED_NAME, INITIALS, LISTED, SHORT, SURNAME
 
 if TYPE_CHECKING:  # the fuzzy machinery is imported only when a lookup needs it
     from namenorm.fuzzy import Pair
@@ -28,7 +28,14 @@ MARGIN = 0.04
 FUZZY = "fuzzy"
 """A spelling nobody listed, matched part by part (see namenorm.fuzzy)."""
 
-RULE_SCORES = {LISTED: 1.0, SHORT: 0.95, INITIALS: 0.9, SURNAME: 0.85, INFLECTED: 0.8}
+RULE_SCORES = {
+    LISTED: 1.0,
+    SHORT: 0.95,
+    INFLECTED_NAME: 0.9,
+    INITIALS: 0.9,
+    SURNAME: 0.85,
+    INFLECTED: 0.8,
+}
 """The score of an exact-key match, by the rule that produced the key."""
 
 RULE_WORDS = {
@@ -37,6 +44,7 @@ RULE_WORDS = {
     INITIALS: "initial and surname of",
     SURNAME: "surname of",
     INFLECTED: "case form of the surname of",
+    INFLECTED_NAME: "case form of",
     FUZZY: "fuzzy match of",
 }
 
