@@ -125,6 +125,32 @@ def test_check_reports_path_line_column(tmp_path: Path) -> None:
     assert "ZERO WIDTH SPACE" in lines[1] and "CYRILLIC SMALL LETTER A" in lines[1]
 
 
+def test_check_names_the_namesakes_a_shared_surname_stands_for(tmp_path: Path) -> None:
+    """A surname two entities share is rewritten (they write it alike); the finding
+    says whose it may be rather than an empty id."""
+    doc = tmp_path / "story.md"
+    doc.write_text("Lukashenko spoke.\n", encoding="utf-8")
+    result = run(["check", *T, str(doc)])
+    assert result.stdout.decode() == (
+        f"{doc}:1:1: found 'Lukashenko', house style 'Lukashenka' "
+        "(one of alyaksandr-lukashenka, viktar-lukashenka)\n"
+    )
+
+
+def test_mentions_of_a_full_name_in_a_case_form() -> None:
+    """Running text declines names: the given name in the same case tells the
+    namesakes apart, and the case form is still left as written."""
+    text = "З Аляксандрам Лукашэнкам і Лукашэнкам.\n".encode()
+    result = run(["filter", *T, "--mentions"], stdin=text)
+    found = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(m["text"], m["id"], m["rule"]) for m in found] == [
+        ("Аляксандрам Лукашэнкам", "alyaksandr-lukashenka", "inflected-name"),
+        ("Лукашэнкам", None, "inflected"),
+    ]
+    assert found[0]["column"] == 3 and found[0]["replacement"] is None
+    assert run(["filter", *T], stdin=text).stdout == text
+
+
 def test_check_clean_file_exits_zero(tmp_path: Path) -> None:
     doc = tmp_path / "ok.txt"
     doc.write_text("Svyatlana Tsikhanouskaya in Hrodna and Минск.\n", encoding="utf-8")

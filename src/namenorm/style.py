@@ -38,7 +38,9 @@ class Finding:
         """What was found and what house style wants, e.g. for an editor's problem list."""
         m = self.mention
         hidden = f" (hidden: {m.hidden})" if m.hidden else ""
-        return f"found '{visible(m.text)}'{hidden}, house style '{m.replacement}' ({m.id})"
+        # a surname several entities share is rewritten when they all write it alike
+        who = m.id if m.id is not None else "one of " + ", ".join(m.ambiguous)
+        return f"found '{visible(m.text)}'{hidden}, house style '{m.replacement}' ({who})"
 
     def format(self, style: str = "text") -> str:
         """The finding as a line: ``path:line:col: message``, JSON, or a GitHub annotation."""
