@@ -11,7 +11,7 @@ Cyrillic or Polish surname ("Лукашэнку").
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -19,7 +19,7 @@ from importlib import resources
 import yaml
 
 from namenorm.fold import fold, key
-from namenorm.inflection import case_forms
+from namenorm.inflection import case_forms, nominatives
 from namenorm.table import Entity, Spelling
 
 LISTED = "listed"
@@ -135,6 +135,16 @@ def _natural_case(word: str) -> str:
     if word.isupper() and len(word) > 1:
         return re.sub(r"[^\W\d_]+", lambda m: m.group(0).capitalize(), word)
     return word
+
+
+def in_case_form_of(words: Sequence[str], spelling: str) -> bool:
+    """Whether every word is one of a listed spelling's given names in some case (the
+    words beside a surname in a case form: Аляксандра, of Аляксандр Лукашэнка)."""
+    person = split_person(spelling)
+    if person is None or not words:
+        return False
+    listed = {key(fold(g)) for g in person.given}
+    return all(any(key(fold(n)) in listed for n in nominatives(w)) for w in words)
 
 
 def natural_order(text: str) -> str:

@@ -15,22 +15,12 @@ from typing import TYPE_CHECKING
 from namenorm.fold import fold, key
 from namenorm.house import Target
 from namenorm.index import Hit, Index, load_index
-from namenorm.inflection import nominatives
-from namenorm.keys import FULL, INFLECTED, INFLECTED_NAME, split_person
+from namenorm.keys import FULL, INFLECTED, INFLECTED_NAME, in_case_form_of
 from namenorm.rewrite import Mention, Scanner
 from namenorm.score import FUZZY, MARGIN, RULE_SCORES, THRESHOLD, Match
 
 if TYPE_CHECKING:  # the fuzzy machinery is imported on the first fuzzy lookup
     from namenorm.fuzzy import Scored
-
-
-def _given_names_agree(words: Sequence[str], spelling: str) -> bool:
-    """Whether every word is one of a listed spelling's given names, in some case."""
-    person = split_person(spelling)
-    if person is None:
-        return False
-    listed = {key(fold(g)) for g in person.given}
-    return all(any(key(fold(n)) in listed for n in nominatives(w)) for w in words)
 
 
 @dataclass(frozen=True)
@@ -152,7 +142,7 @@ class Resolver:
             found = tuple(
                 Hit(h.entity, INFLECTED_NAME, h.spelling, name, FULL)
                 for h in cases
-                if _given_names_agree(given, h.spelling)
+                if in_case_form_of(given, h.spelling)
             )
             if found:
                 return found

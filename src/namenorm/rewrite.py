@@ -26,7 +26,7 @@ from typing import NamedTuple
 from namenorm.fold import INVISIBLES, unmix
 from namenorm.house import Reading, Target, Writer
 from namenorm.index import INVISIBLE, SHORT_NAME, Index
-from namenorm.keys import LISTED
+from namenorm.keys import INFLECTED, INFLECTED_NAME, LISTED, in_case_form_of
 
 _SCRIPT_CLASSES = bytes(
     ord("L")
@@ -90,6 +90,10 @@ def _char_starting_at(buf: bytes, start: int) -> str:
         return buf[start : start + size].decode("utf-8")
     except UnicodeDecodeError:
         return "\ufffd"
+
+
+_GIVEN_BEFORE = re.compile(r"(?<![^\W\d_])([^\W\d_]+) $")
+"""A whole word and one space, at the end of a text: a given name before a surname."""
 
 
 def _is_one_word(data: bytes) -> bool:
@@ -421,23 +425,51 @@ class Scanner:
             char_pos += len(decode(buf[byte_pos:s]))
             text = decode(buf[s:e])
             r = self.reading(pid, hidden.clean if hidden is not None else text)
-            out.append(
-                Mention(
-                    char_pos,
-                    char_pos + len(text),
-                    text,
-                    r.id,
-                    r.canonical,
-                    r.replacement,
-                    r.rule,
-                    r.spelling,
-                    hidden.description if hidden is not None else None,
-                    r.ambiguous,
-                    r.note,
-                )
+            mention = Mention(
+                char_pos,
+                char_pos + len(text),
+                text,
+                r.id,
+                r.canonical,
+                r.replacement,
+                r.rule,
+                r.spelling,
+                hidden.description if hidden is not None else None,
+                r.ambiguous,
+                r.note,
             )
+            if r.ambiguous and r.rule == INFLECTED and hidden is None:
+                start = out[-1].end if out else 0
+                mention = self._with_given_name(mention, buf[max(0, s - 96) : s], pid, start)
+            out.append(mention)
             byte_pos, char_pos = e, char_pos + len(text)
         return out
+
+    def _with_given_name(self, mention: Mention, before: bytes, pid: int, start: int) -> Mention:
+        """A surname's case form shared by namesakes, told apart by the given name just
+        before it in the same case (Аляксандрам Лукашэнкам): the full name is the mention."""
+        given = _GIVEN_BEFORE.search(decode(before))
+        if given is None or mention.start - len(given.group(0)) < start:
+            return mention
+        hits = {
+            h.entity: h
+            for h in self.index.pattern_hits(pid)
+            if h.rule == INFLECTED and in_case_form_of([given.group(1)], h.spelling)
+        }
+        if len(hits) != 1:
+            return mention
+        ((entity, hit),) = hits.items()
+        return Mention(
+            mention.start - len(given.group(0)),
+            mention.end,
+            given.group(0) + mention.text,
+            self.index.ids[entity],
+            self.index.canonicals[entity],
+            None,
+            INFLECTED_NAME,
+            hit.spelling,
+            note=mention.note,
+        )
 
 
 # -- streams ------------------------------------------------------------------
