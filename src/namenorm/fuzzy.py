@@ -1,19 +1,19 @@
 """Fuzzy resolution: spellings nobody listed, found through an index and scored part by part.
 
 When no exact key matches, a name is split into parts (folded tokens, with Arabic
-compounds joined, articles and titles dropped), and each part finds the table's parts that
-could be spellings of it (:mod:`namenorm.neighbours`: blocking keys, given-name and
-patronymic groups). Those parts lead, through posting lists, to a few candidate
-names; only these are scored, never the whole table, and a lookup skips those a
-bound proves cannot reach its threshold.
+compounds joined, articles and titles dropped), and each part finds the table's
+parts that could be spellings of it (:mod:`namenorm.neighbours`: blocking keys,
+given-name and patronymic groups). The closest of those lead, through posting lists,
+to a few candidate names; only these are scored, never the whole table, and a lookup
+skips those a bound proves cannot reach its threshold.
 
 A candidate's score aligns query parts with its parts in any order (greedily, best
 pairs first), weighs each part by its rarity in the table (IDF), and charges what is
 left over: a part missing from one side costs a fraction of its weight (a dropped
-patronymic or father's name little, a dropped surname much), a part on each side that
-found no partner
-is a contradiction and costs its full weight. So Alexander Lukashenko stays apart from
-Viktor Lukashenko, while a name written without its patronymic still resolves.
+patronymic or father's name little, a dropped surname much), a part on each side
+that found no partner is a contradiction and costs its full weight. So Alexander
+Lukashenko stays apart from Viktor Lukashenko, while a name written without its
+patronymic still resolves.
 """
 
 from __future__ import annotations
