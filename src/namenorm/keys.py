@@ -140,11 +140,17 @@ def _natural_case(word: str) -> str:
 def in_case_form_of(words: Sequence[str], spelling: str) -> bool:
     """Whether every word is one of a listed spelling's given names in some case (the
     words beside a surname in a case form: Аляксандра, of Аляксандр Лукашэнка)."""
+    listed = _given_keys(spelling)
+    return bool(words and listed) and all(
+        any(key(fold(n)) in listed for n in nominatives(w)) for w in words
+    )
+
+
+@lru_cache(maxsize=4096)
+def _given_keys(spelling: str) -> frozenset[str]:
+    """The folded keys of a listed spelling's given names (none for one word)."""
     person = split_person(spelling)
-    if person is None or not words:
-        return False
-    listed = {key(fold(g)) for g in person.given}
-    return all(any(key(fold(n)) in listed for n in nominatives(w)) for w in words)
+    return frozenset(key(fold(g)) for g in person.given) if person else frozenset()
 
 
 def natural_order(text: str) -> str:
