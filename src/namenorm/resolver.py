@@ -106,7 +106,7 @@ class Resolver:
         """
         tokens = fold(name)
         query_key = key(tokens)
-        return self._resolve(name, tokens, query_key, self._hits(name, query_key), every)
+        return self._resolve(name, tokens, query_key, self._hits(name, tokens, query_key), every)
 
     def resolve_many(self, names: Sequence[str], every: bool = False) -> list[Resolution]:
         """Resolve a batch of names: the same answers as :meth:`resolve`, name by name.
@@ -118,7 +118,7 @@ class Resolver:
         for name in names:
             tokens = fold(name)
             query_key = key(tokens)
-            read.append((name, tokens, query_key, self._hits(name, query_key)))
+            read.append((name, tokens, query_key, self._hits(name, tokens, query_key)))
         missed = [tokens for _, tokens, _, hits in read if not hits]
         if missed:
             from namenorm.fuzzy import parts
@@ -126,12 +126,18 @@ class Resolver:
             self.index.fuzzy.prepare([p for t in missed for p in parts(t)])
         return [self._resolve(*r, every) for r in read]
 
-    def _hits(self, name: str, query_key: str) -> tuple[Hit, ...]:
+    def _hits(self, name: str, tokens: tuple[str, ...], query_key: str) -> tuple[Hit, ...]:
         """What the query's key reaches; failing that, the persons it names in a case
         form (Аляксандра Лукашэнкі: its surname a listed case form, and every other
         word a case form of one of that person's given names)."""
         found = self.index.hits(query_key)
-        if found:
+        if (
+            found
+            or len(tokens) < 2
+            or not any(
+                h.rule == INFLECTED for t in (tokens[0], tokens[-1]) for h in self.index.hits(t)
+            )
+        ):
             return found
         words = name.replace(",", " ").split()
         if len(words) < 2:
