@@ -9,6 +9,7 @@ resolving a batch at once gives the answers of resolving name by name.
 from __future__ import annotations
 
 import random
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -166,3 +167,21 @@ def test_parts_of_a_name(tokens: tuple[str, ...], expected: tuple[str, ...]) -> 
 def test_fathers_follow_son_of(given: tuple[str, ...], expected: set[str]) -> None:
     """The parts after bin/ben/ibn among the given names are fathers' names."""
     assert fathers(given) == expected
+
+
+def test_threads_sharing_a_resolver_answer_as_one_thread_does() -> None:
+    """Fuzzy lookups keep per-thread scratch arrays and shared caches: threads that
+    share one resolver must get the answers a single thread gets."""
+    expected = [
+        (r.match.id, r.match.score) if r.match else None
+        for r in Resolver.from_tables().resolve_many(QUERIES)
+    ]
+    shared = Resolver.from_tables()  # its own index: every cache starts empty
+    chunks = [QUERIES[i::4] for i in range(4)]
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda qs: [shared.resolve(q) for q in qs], chunks))
+    got: list[tuple[str, float] | None] = [None] * len(QUERIES)
+    for k, chunk in enumerate(answers):
+        for j, r in enumerate(chunk):
+            got[k + 4 * j] = (r.match.id, r.match.score) if r.match else None
+    assert got == expected
