@@ -56,6 +56,8 @@ def test_a_full_name_in_a_case_form_resolves(tiny: Resolver, query: str, entity:
     match = tiny.lookup(query)
     assert match is not None and match.id == entity, query
     assert match.rule == "inflected-name" and match.score == 0.9
+    assert match.explain().startswith(f"{query!r}, case form of ")
+    assert "via key" not in match.explain()  # read word by word, no key is shared
 
 
 @pytest.mark.parametrize(

@@ -83,6 +83,8 @@ class Match:
             how = f"{RULE_WORDS[self.rule]} {self.spelling!r}"
         else:
             how = f"{self.form!r}, {RULE_WORDS[self.rule]} {self.spelling!r}"
+        if self.rule == INFLECTED_NAME:  # read word by word, not through a key
+            return f"{how} (rule {self.rule}, score {self.score:.2f})"
         return f"{how} via key {self.key!r} (rule {self.rule}, score {self.score:.2f})"
 
     def alignment(self) -> str:
