@@ -33,6 +33,7 @@ from namenorm.fold import INVISIBLES
 from namenorm.house import Writer, script_of
 from namenorm.keys import (
     FULL,
+    INFLECTED,
     INITIALS,
     LISTED,
     RULES,
@@ -40,6 +41,7 @@ from namenorm.keys import (
     SURNAME,
     form_key,
     forms,
+    in_case_form_of,
     natural_order,
 )
 from namenorm.store import Groups, MultiMap, Strings
@@ -69,6 +71,17 @@ NAME, SHORT_NAME, INVISIBLE = 0, 1, 2
 """Kinds of automaton pattern (see Patterns.kind)."""
 
 SHAPES = (FULL, SURNAME, INITIALS)
+
+
+def named_in_case(hits: Sequence[Hit], words: Sequence[str]) -> list[Hit]:
+    """Of the hits of a surname's case form, one per person whose given names the
+    words are, each in some case: who a full name in a case form names
+    (Аляксандра Лукашэнкі). Used by lookup and by the text scanner alike."""
+    found: dict[int, Hit] = {}
+    for h in hits:
+        if h.rule == INFLECTED and h.entity not in found and in_case_form_of(words, h.spelling):
+            found[h.entity] = h
+    return list(found.values())
 
 
 class HitTable:

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 from namenorm.fold import fold, key
 from namenorm.house import Target
-from namenorm.index import Hit, Index, load_index
-from namenorm.keys import FULL, INFLECTED, INFLECTED_NAME, in_case_form_of
+from namenorm.index import Hit, Index, load_index, named_in_case
+from namenorm.keys import FULL, INFLECTED, INFLECTED_NAME
 from namenorm.rewrite import Mention, Scanner
 from namenorm.score import FUZZY, MARGIN, RULE_SCORES, THRESHOLD, Match
 
@@ -143,15 +143,11 @@ class Resolver:
         if len(words) < 2:
             return ()
         for at in dict.fromkeys((len(words) - 1, 0)):
-            cases = [h for h in self.index.hits(key(fold(words[at]))) if h.rule == INFLECTED]
-            given = words[:at] + words[at + 1 :]
-            found = tuple(
-                Hit(h.entity, INFLECTED_NAME, h.spelling, name, FULL)
-                for h in cases
-                if in_case_form_of(given, h.spelling)
+            named = named_in_case(
+                self.index.hits(key(fold(words[at]))), words[:at] + words[at + 1 :]
             )
-            if found:
-                return found
+            if named:
+                return tuple(Hit(h.entity, INFLECTED_NAME, h.spelling, name, FULL) for h in named)
         return ()
 
     def _resolve(

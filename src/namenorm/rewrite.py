@@ -25,8 +25,8 @@ from typing import NamedTuple
 
 from namenorm.fold import INVISIBLES, unmix
 from namenorm.house import Reading, Target, Writer
-from namenorm.index import INVISIBLE, SHORT_NAME, Index
-from namenorm.keys import INFLECTED, INFLECTED_NAME, LISTED, in_case_form_of
+from namenorm.index import INVISIBLE, SHORT_NAME, Index, named_in_case
+from namenorm.keys import INFLECTED, INFLECTED_NAME, LISTED
 
 _SCRIPT_CLASSES = bytes(
     ord("L")
@@ -451,20 +451,16 @@ class Scanner:
         given = _GIVEN_BEFORE.search(decode(before))
         if given is None or mention.start - len(given.group(0)) < start:
             return mention
-        hits = {
-            h.entity: h
-            for h in self.index.pattern_hits(pid)
-            if h.rule == INFLECTED and in_case_form_of([given.group(1)], h.spelling)
-        }
-        if len(hits) != 1:
+        named = named_in_case(self.index.pattern_hits(pid), [given.group(1)])
+        if len(named) != 1:
             return mention
-        ((entity, hit),) = hits.items()
+        hit = named[0]
         return Mention(
             mention.start - len(given.group(0)),
             mention.end,
             given.group(0) + mention.text,
-            self.index.ids[entity],
-            self.index.canonicals[entity],
+            self.index.ids[hit.entity],
+            self.index.canonicals[hit.entity],
             None,
             INFLECTED_NAME,
             hit.spelling,
