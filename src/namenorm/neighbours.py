@@ -5,7 +5,7 @@ compared with a few table parts only: those sharing a blocking key with it, i.e.
 skeleton at most one consonant edit away (:mod:`namenorm.phonetic`). Every table
 part's spelling codes and skeletons are computed once, when the index is built, and
 stored as rows; a query part is then compared with all its candidate rows in one
-vectorised step (rapidfuzz's ``cdist`` for the edit distances, numpy for the rest),
+vectorised step (rapidfuzz's ``cpdist`` for the edit distances, numpy for the rest),
 which is what keeps fuzzy lookup fast.
 
 How alike two parts are (0..1), by rule:
