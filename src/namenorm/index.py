@@ -203,6 +203,13 @@ class Index:
         keys, table = self.keys
         return tuple(table[h] for h in keys.get(key, ()))
 
+    def reaches_by(self, key: str, rule: str) -> bool:
+        """Whether an exact key reaches anything through ``rule`` (without reading what:
+        a common surname reaches hundreds of names)."""
+        keys, table = self.keys
+        code = RULES.index(rule)
+        return any(table.rule[h] == code for h in keys.get(key, ()))
+
     def spelling(self, entity: int, style: str | None) -> str:
         """The house spelling of an entity, or its spelling in a style when it has one."""
         if style is not None:

@@ -5,8 +5,8 @@ compared with a few table parts only: those sharing a blocking key with it, i.e.
 skeleton at most one consonant edit away (:mod:`namenorm.phonetic`). Every table
 part's spelling codes and skeletons are computed once, when the index is built, and
 stored as rows; a query part is then compared with all its candidate rows in one
-vectorised step (rapidfuzz's ``cpdist`` for the edit distances, numpy for the rest),
-which is what keeps fuzzy lookup fast.
+call of a compiled kernel (:mod:`namenorm._kernel`: three edit distances and the cost
+per pair), and the rest is done on numpy arrays, which is what keeps fuzzy lookup fast.
 
 How alike two parts are (0..1), by rule:
 
@@ -33,9 +33,8 @@ from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-from rapidfuzz.distance import Levenshtein
-from rapidfuzz.process import cpdist
 
+from namenorm._kernel import code_sims
 from namenorm.keys import structure
 from namenorm.names import given_group, given_names, patronymic_group
 from namenorm.phonetic import (
@@ -213,10 +212,15 @@ class Neighbours:
         self._block_index = data.blocks.index
         self._block_rows = np.frombuffer(data.blocks.groups.items, dtype=np.int64)
         self._block_starts = data.blocks.groups.starts
-        self._codes = np.array(data.codes.as_list(), dtype=object)
-        self._skeletons = np.array(data.skeletons.as_list(), dtype=object)
-        self._consonants = np.array(data.consonants.as_list(), dtype=object)
-        self._lengths = np.fromiter((len(c) for c in self._codes), np.float64, len(self._codes))
+        self._codes = data.codes.as_list()
+        self._table_strings = (
+            data.codes.blob,
+            data.codes.offsets,
+            data.consonants.blob,
+            data.consonants.offsets,
+            data.skeletons.blob,
+            data.skeletons.offsets,
+        )
         self._owner = np.frombuffer(data.owner, dtype=np.int64)
         self._stripped = np.frombuffer(data.stripped, dtype=np.uint8).astype(bool)
         self._fused = np.frombuffer(data.fused, dtype=np.uint8).astype(bool)
@@ -482,27 +486,21 @@ class Neighbours:
         """
         if not len(codes_at):
             return np.zeros(0), np.zeros(0)
-        q_codes = np.array(query_codes, dtype=object)
-        q_skeletons = np.array([skeleton_of_code(c) for c in query_codes], dtype=object)
-        q_lengths = np.fromiter((len(c) for c in query_codes), np.float64, len(query_codes))
-        d = cpdist(
-            q_codes[codes_at], self._codes[rows_at], scorer=Levenshtein.distance, dtype=np.int32
+        q_skeletons = [skeleton_of_code(c) for c in query_codes]
+        q_consonants = [consonants(c) for c in query_codes]
+        sims = np.empty(len(codes_at))
+        code_sims(
+            *_packed(query_codes),
+            *_packed(q_consonants),
+            *_packed(q_skeletons),
+            *self._table_strings,
+            codes_at,
+            rows_at,
+            sims,
+            VOWEL_COST,
+            SWAP_COST,
+            SAME_CODE,
         )
-        dk = cpdist(
-            q_skeletons[codes_at],
-            self._skeletons[rows_at],
-            scorer=Levenshtein.distance,
-            dtype=np.int32,
-        )
-        dc = cpdist(
-            np.array([consonants(c) for c in query_codes], dtype=object)[codes_at],
-            self._consonants[rows_at],
-            scorer=Levenshtein.distance,
-            dtype=np.int32,
-        )
-        cost = VOWEL_COST * np.maximum(d - dc, 0) + SWAP_COST * np.maximum(dc - dk, 0) + dk
-        longest = np.maximum(q_lengths[codes_at], self._lengths[rows_at])
-        sims = np.maximum(0.0, SAME_CODE - cost / (0.5 * longest + 1.0))
         q_bare = np.asarray(query_bare)[codes_at]
         q_fused = np.asarray([queries[k].fused for k in code_part])[codes_at]
         t_bare = self._stripped[rows_at]
@@ -526,6 +524,12 @@ def _heads(code: str) -> list[str]:
         for tail in _tail_codes()
         if code.endswith(tail) and len(code) - len(tail) >= SHORT_HEAD
     ]
+
+
+def _packed(strings: list[str]) -> tuple[bytes, array[int]]:
+    """Strings as the kernel takes them: one blob and its offsets."""
+    packed = Strings.of(strings)
+    return packed.blob, packed.offsets
 
 
 def part_numbers(parts: Sequence[str]) -> KeyIndex:

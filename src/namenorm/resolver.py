@@ -134,9 +134,7 @@ class Resolver:
         if (
             found
             or len(tokens) < 2
-            or not any(
-                h.rule == INFLECTED for t in (tokens[0], tokens[-1]) for h in self.index.hits(t)
-            )
+            or not any(self.index.reaches_by(t, INFLECTED) for t in (tokens[0], tokens[-1]))
         ):
             return found
         words = name.replace(",", " ").split()

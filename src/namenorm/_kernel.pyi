@@ -1,0 +1,36 @@
+"""The compiled inner loop of fuzzy lookup (source: ``_kernel.c``)."""
+
+from array import array
+
+import numpy as np
+import numpy.typing as npt
+
+def code_sims(
+    query_codes: bytes,
+    query_code_offsets: array[int],
+    query_consonants: bytes,
+    query_consonant_offsets: array[int],
+    query_skeletons: bytes,
+    query_skeleton_offsets: array[int],
+    table_codes: bytes,
+    table_code_offsets: array[int],
+    table_consonants: bytes,
+    table_consonant_offsets: array[int],
+    table_skeletons: bytes,
+    table_skeleton_offsets: array[int],
+    query_at: npt.NDArray[np.int64],
+    table_at: npt.NDArray[np.int64],
+    out: npt.NDArray[np.float64],
+    vowel_cost: float,
+    swap_cost: float,
+    same_code: float,
+    /,
+) -> None:
+    """Fill ``out[k]`` with how alike query string ``query_at[k]`` and table row
+    ``table_at[k]`` are: ``same_code - cost / (longest / 2 + 1)``, at least 0, where the
+    cost is the skeletons' edit distance, plus ``swap_cost`` per further edit of the
+    consonants, plus ``vowel_cost`` per further edit of the codes. Strings are packed as
+    a blob and uint64 offsets; pairs are int64, ``out`` float64."""
+
+def levenshtein(a: bytes, b: bytes, /) -> int:
+    """The edit distance of two byte strings."""
