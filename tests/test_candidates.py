@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
+from namenorm import fuzzy as fuzzy_module
 from namenorm.fold import fold
 from namenorm.fuzzy import EVIDENCE_SIM, FuzzyIndex, build, fathers, parts
 from namenorm.resolver import Resolver
@@ -86,6 +87,44 @@ def test_lookup_answers_as_the_explanation_does(bundled: Resolver) -> None:
             full.match.id if full.match else None
         ), query
         assert [a.id for a in quick.ambiguous] == [a.id for a in full.ambiguous], query
+
+
+def _compiled_and_python_agree(fuzzy: FuzzyIndex, queries: list[str]) -> int:
+    """Check rank() against candidates() on each query, as written and as "SURNAME,
+    Given" (a first given name), with and without a floor; return how many names the
+    two scored in all."""
+    scored = 0
+    for query in queries:
+        words = query.split()
+        forms = [(query, None)]
+        if len(words) > 1:
+            forms.append((f"{words[-1]}, {' '.join(words[:-1])}", 1))
+        for text, first in forms:
+            tokens = fold(text)
+            q = parts(tokens)
+            father = fathers(tokens[:-1])
+            for floor in (None, 0.76):
+                python = [(s.name, s.score) for s in fuzzy.candidates(q, first, floor, father)]
+                assert fuzzy.rank(q, first, floor, father) == python, (text, floor)
+                scored += len(python)
+    return scored
+
+
+def test_compiled_ranking_scores_as_python_does(bundled: Resolver) -> None:
+    """The kernel's evidence, bound and scores are the Python ones, to the last bit."""
+    assert _compiled_and_python_agree(bundled.index.fuzzy, QUERIES) > 300
+
+
+def test_compiled_ranking_with_common_parts(
+    bundled: Resolver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parts in more than COMMON names only confirm names rarer parts found; on a
+    small table that happens once COMMON is small."""
+    monkeypatch.setattr(fuzzy_module, "COMMON", 2)
+    fuzzy = FuzzyIndex(bundled.index._fuzzy_data)  # type: ignore[arg-type]
+    assert _compiled_and_python_agree(fuzzy, QUERIES[:150]) > 100
+    commons = [fuzzy._evidence_of(p, fuzzy.neighbours.of(p)) for p in fuzzy._evidence]
+    assert any(len(e.common_names) for e in commons), "no common part: the test proves nothing"
 
 
 def test_a_batch_resolves_as_names_one_by_one(bundled: Resolver) -> None:

@@ -238,11 +238,563 @@ static PyObject *levenshtein(PyObject *self, PyObject *args) {
     return PyLong_FromSsize_t(d);
 }
 
+
+/* ---- Ranking the names a query's neighbours lead to ------------------------------
+ *
+ * rank() does for one lookup what namenorm.fuzzy does in Python for an explanation:
+ * sum each name's evidence, keep the best few names, skip those a bound proves cannot
+ * reach the floor, and score the rest. It follows FuzzyIndex._by_evidence,
+ * _could_reach and score step for step, in the same order of floating-point
+ * operations, so that it gives the same scores to the last bit (tests compare the two).
+ */
+
+enum { ROLE_SURNAME = 's', ROLE_FIRST = 'f', ROLE_GIVEN = 'g', ROLE_PATRONYMIC = 'p' };
+
+typedef struct {
+    long candidates;
+    double low, initial_weight, initial_sim, same_code;
+    double omit_surname, omit_first, omit_given, omit_patronymic;
+    double extra, extra_patronymic, repeated, first_given, surname_alone, cap, log_n;
+    long strong_mask, initial_rule;
+} params;
+
+/* One query part as rank() reads it (see namenorm.fuzzy.FuzzyIndex.rank). */
+typedef struct {
+    long first;       /* its first letter (a code point) */
+    int single;       /* one letter: an initial */
+    int patronymic;   /* a father's name (charged as a patronymic when left over) */
+    int no_group;     /* not a known given name */
+    double weight;    /* its weight when left over */
+    const int64_t *near_parts; /* neighbours, sorted by table part number */
+    const double *near_sims;
+    const int8_t *near_rules;
+    Py_ssize_t near_count;
+    const int64_t *names, *common_names;
+    const double *evidence, *common_evidence;
+    Py_ssize_t name_count, common_count;
+} query_part;
+
+typedef struct {
+    const uint64_t *starts; /* name -> its parts: items[starts[n]:starts[n + 1]] */
+    const int64_t *items;
+    const unsigned char *roles; /* name -> role letters at roles[role_offsets[n]] */
+    const uint64_t *role_offsets;
+    const double *weights;      /* table part -> weight */
+    const int32_t *first;       /* table part -> first letter */
+    const unsigned char *single; /* table part -> 1 when one letter long */
+    Py_ssize_t names, parts;
+} table_view;
+
+typedef struct {
+    double sim;
+    int i, j, rule;
+} option;
+
+/* The neighbour entry of a table part in a query part's neighbours, or -1. */
+static Py_ssize_t near_of(const query_part *q, int64_t number) {
+    Py_ssize_t lo = 0, hi = q->near_count;
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        if (q->near_parts[mid] < number) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < q->near_count && q->near_parts[lo] == number ? lo : -1;
+}
+
+static int is_strong(const params *p, int rule) { return (p->strong_mask >> rule) & 1; }
+
+static double omit_share(const params *p, unsigned char role) {
+    switch (role) {
+    case ROLE_SURNAME: return p->omit_surname;
+    case ROLE_FIRST: return p->omit_first;
+    case ROLE_GIVEN: return p->omit_given;
+    default: return p->omit_patronymic;
+    }
+}
+
+/* Whether a name could score `floor` or more (FuzzyIndex._could_reach). */
+static int could_reach(const params *p, const table_view *t, const query_part *qs,
+                       Py_ssize_t nq, int64_t name, double floor) {
+    double target = floor / p->cap;
+    double a = (p->initial_sim - target) * p->initial_weight;
+    double b = -target * p->initial_weight * 0.5;
+    double initial = b > a ? b : a;
+    double most = 0.0;
+    uint64_t start = t->starts[name], end = t->starts[name + 1];
+    const unsigned char *roles = t->roles + t->role_offsets[name];
+    for (uint64_t k = start; k < end; k++) {
+        int64_t number = t->items[k];
+        double w = t->weights[number];
+        if (t->single[number]) {
+            most += initial * w;
+            continue;
+        }
+        int repeated = 0;
+        for (uint64_t other = start; other < end; other++)
+            if (other != k && t->items[other] == number) repeated = 1;
+        double share = repeated ? p->repeated : omit_share(p, roles[k - start]);
+        double left_out = -target * share * w;
+        int found = 0;
+        double credit = -1.0;
+        for (Py_ssize_t i = 0; i < nq; i++) {
+            Py_ssize_t at = near_of(&qs[i], number);
+            if (at < 0) continue;
+            double sim = qs[i].near_sims[at];
+            double c = is_strong(p, qs[i].near_rules[at]) ? sim
+                                                           : (sim - p->low) / (p->same_code - p->low);
+            if (!found || c > credit) credit = c;
+            found = 1;
+        }
+        if (!found) {
+            most += left_out;
+        } else {
+            double aligned = (credit - target) * w;
+            most += left_out > aligned ? left_out : aligned;
+        }
+    }
+    return most >= -1e-9;
+}
+
+typedef struct {
+    double weight;
+    int at;
+} leftover;
+
+/* Descending by weight, then by position (Python's sorted(..., reverse=True)). */
+static void sort_leftovers(leftover *items, int n) {
+    for (int a = 1; a < n; a++) {
+        leftover x = items[a];
+        int b = a - 1;
+        while (b >= 0 && (items[b].weight < x.weight ||
+                          (items[b].weight == x.weight && items[b].at < x.at))) {
+            items[b + 1] = items[b];
+            b--;
+        }
+        items[b + 1] = x;
+    }
+}
+
+/* The score of one name (FuzzyIndex.score, without the explanation); -1 on no memory. */
+static double score_name(const params *p, const table_view *t, const query_part *qs,
+                         Py_ssize_t nq, int64_t name, Py_ssize_t first) {
+    uint64_t start = t->starts[name];
+    int nt = (int)(t->starts[name + 1] - start);
+    const int64_t *items = t->items + start;
+    const unsigned char *roles = t->roles + t->role_offsets[name];
+    size_t room = (size_t)nq * (size_t)(nt > 0 ? nt : 1);
+    option *options = malloc(room * sizeof *options);
+    unsigned char *used_q = calloc((size_t)nq + 1, 1);
+    unsigned char *used_t = calloc((size_t)nt + 1, 1);
+    leftover *left_t = malloc(((size_t)nt + 1) * sizeof *left_t);
+    leftover *left_q = malloc(((size_t)nq + 1) * sizeof *left_q);
+    double result = -1.0;
+    if (!options || !used_q || !used_t || !left_t || !left_q) goto done;
+    int n = 0;
+    for (int i = 0; i < nq; i++) {
+        const query_part *q = &qs[i];
+        for (int j = 0; j < nt; j++) {
+            int64_t number = items[j];
+            if (q->single) {
+                if (roles[j] != ROLE_SURNAME && t->first[number] == q->first)
+                    options[n++] = (option){p->initial_sim, i, j, (int)p->initial_rule};
+                continue;
+            }
+            Py_ssize_t at = near_of(q, number);
+            if (at >= 0)
+                options[n++] = (option){q->near_sims[at], i, j, q->near_rules[at]};
+            else if (t->single[number] && q->first == t->first[number])
+                options[n++] = (option){p->initial_sim, i, j, (int)p->initial_rule};
+        }
+    }
+    /* best first; equal ones keep their order (Python's sort is stable) */
+    for (int a = 1; a < n; a++) {
+        option x = options[a];
+        int b = a - 1;
+        while (b >= 0 && options[b].sim < x.sim) {
+            options[b + 1] = options[b];
+            b--;
+        }
+        options[b + 1] = x;
+    }
+    double got = 0.0, total = 0.0;
+    int pairs = 0, pair_j = -1;
+    double pair_sim = 0.0;
+    for (int k = 0; k < n; k++) {
+        option o = options[k];
+        if (used_q[o.i] || used_t[o.j]) continue;
+        used_q[o.i] = used_t[o.j] = 1;
+        double w = t->weights[items[o.j]] * (o.rule == p->initial_rule ? p->initial_weight : 1.0);
+        double earned;
+        if (is_strong(p, o.rule)) {
+            earned = o.sim;
+        } else {
+            earned = (o.sim - p->low) / (p->same_code - p->low);
+            if (!(earned > 0.0)) earned = 0.0;
+        }
+        got += earned * w;
+        total += w;
+        if (pairs == 0) {
+            pair_j = o.j;
+            pair_sim = o.sim;
+        }
+        pairs++;
+    }
+    int nlt = 0, nlq = 0;
+    for (int j = 0; j < nt; j++)
+        if (!used_t[j]) left_t[nlt++] = (leftover){t->weights[items[j]], j};
+    for (int i = 0; i < nq; i++)
+        if (!used_q[i]) left_q[nlq++] = (leftover){qs[i].weight, i};
+    sort_leftovers(left_t, nlt);
+    sort_leftovers(left_q, nlq);
+    /* A part the name repeats, aligned once, is no evidence against the match. */
+    unsigned char *repeated = used_t; /* reuse: 2 marks a repeated leftover */
+    for (int a = 0; a < nlt; a++) {
+        int j = left_t[a].at;
+        for (int other = 0; other < nt; other++)
+            if (used_t[other] == 1 && items[other] == items[j]) {
+                repeated[j] = 2;
+                break;
+            }
+    }
+    int strong_t = 0, strong_q = 0;
+    for (int a = 0; a < nlt; a++) {
+        int j = left_t[a].at;
+        if (!t->single[items[j]] && repeated[j] != 2) strong_t++;
+    }
+    for (int a = 0; a < nlq; a++)
+        if (!qs[left_q[a].at].single) strong_q++;
+    int clash = strong_t < strong_q ? strong_t : strong_q;
+    int clashed = 0;
+    for (int a = 0; a < nlt; a++) {
+        int j = left_t[a].at;
+        double w = left_t[a].weight;
+        int is_strong_left = !t->single[items[j]] && repeated[j] != 2;
+        if (is_strong_left && clashed < clash) {
+            clashed++;
+            total += w;
+        } else if (t->single[items[j]]) {
+            total += w * p->initial_weight * 0.5;
+        } else if (repeated[j] == 2) {
+            total += w * p->repeated;
+        } else if (roles[j] == ROLE_FIRST) {
+            double floor_w = 0.6 * p->log_n;
+            total += (floor_w > w ? floor_w : w) * p->first_given;
+        } else {
+            total += w * omit_share(p, roles[j]);
+        }
+    }
+    clashed = 0;
+    for (int a = 0; a < nlq; a++) {
+        int i = left_q[a].at;
+        double w = left_q[a].weight;
+        if (!qs[i].single && clashed < clash) {
+            clashed++;
+            total += w;
+        } else if (qs[i].single) {
+            total += p->initial_weight * 0.5;
+        } else if (i == first) {
+            double floor_w = 0.6 * p->log_n;
+            total += (floor_w > w ? floor_w : w) * p->first_given;
+        } else if (qs[i].patronymic) {
+            total += w * p->extra_patronymic;
+        } else {
+            total += w * p->extra;
+        }
+    }
+    double score = total != 0.0 ? p->cap * got / total : 0.0;
+    if (nq == 1 && pairs == 1) {
+        double ratio = pair_sim / p->same_code;
+        double alone = p->surname_alone * (ratio < 1.0 ? ratio : 1.0);
+        int surnames = 0, first_same = -1;
+        for (int j = 0; j < nt; j++) {
+            if (roles[j] == ROLE_SURNAME) surnames++;
+            if (first_same < 0 && items[j] == items[pair_j]) first_same = j;
+        }
+        int lifts = nt > 1 && surnames == 1 && roles[first_same] == ROLE_SURNAME && qs[0].no_group;
+        if (lifts) score = alone > score ? alone : score;
+        else score = alone < score ? alone : score;
+    }
+    result = score;
+done:
+    free(options);
+    free(used_q);
+    free(used_t);
+    free(left_t);
+    free(left_q);
+    return result;
+}
+
+typedef struct {
+    double evidence;
+    int64_t name;
+} ranked;
+
+/* Keep the best `limit` names by evidence (ties: lower number first), in order. */
+static void offer(ranked *best, long *count, long limit, int64_t name, double evidence) {
+    long n = *count;
+    if (n == limit && (evidence < best[n - 1].evidence ||
+                       (evidence == best[n - 1].evidence && name > best[n - 1].name)))
+        return;
+    long at = n < limit ? n : limit - 1;
+    while (at > 0 && (best[at - 1].evidence < evidence ||
+                      (best[at - 1].evidence == evidence && best[at - 1].name > name))) {
+        best[at] = best[at - 1];
+        at--;
+    }
+    best[at] = (ranked){evidence, name};
+    if (n < limit) *count = n + 1;
+}
+
+/* Buffers held for one call, released together. */
+typedef struct {
+    Py_buffer *views;
+    Py_ssize_t held, room;
+} holder;
+
+static const void *hold(holder *h, PyObject *object, Py_ssize_t itemsize, Py_ssize_t *count,
+                        int writable) {
+    if (h->held == h->room) {
+        PyErr_SetString(PyExc_ValueError, "too many arrays");
+        return NULL;
+    }
+    Py_buffer *view = &h->views[h->held];
+    if (PyObject_GetBuffer(object, view, writable ? PyBUF_WRITABLE : PyBUF_SIMPLE) < 0)
+        return NULL;
+    h->held++;
+    if (view->len % itemsize != 0) {
+        PyErr_SetString(PyExc_ValueError, "an array has the wrong item size");
+        return NULL;
+    }
+    if (count) *count = view->len / itemsize;
+    return view->buf;
+}
+
+static void release(holder *h) {
+    for (Py_ssize_t i = 0; i < h->held; i++) PyBuffer_Release(&h->views[i]);
+    h->held = 0;
+    free(h->views);
+    h->views = NULL;
+}
+
+static int read_params(PyObject *object, params *p) {
+    return PyArg_ParseTuple(object, "ldddddddddddddddll:params", &p->candidates, &p->low,
+                            &p->initial_weight, &p->initial_sim, &p->same_code,
+                            &p->omit_surname, &p->omit_first, &p->omit_given,
+                            &p->omit_patronymic, &p->extra, &p->extra_patronymic,
+                            &p->repeated, &p->first_given, &p->surname_alone, &p->cap,
+                            &p->log_n, &p->strong_mask, &p->initial_rule);
+}
+
+static PyObject *rank(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *table_object, *params_object, *query_object, *scratch_object, *out_names_object,
+        *out_scores_object;
+    double floor;
+    Py_ssize_t first;
+    if (!PyArg_ParseTuple(args, "OOOdnOOO:rank", &table_object, &params_object, &query_object,
+                          &floor, &first, &scratch_object, &out_names_object, &out_scores_object))
+        return NULL;
+    params p;
+    if (!read_params(params_object, &p)) return NULL;
+    if (p.candidates < 1) {
+        PyErr_SetString(PyExc_ValueError, "candidates must be at least 1");
+        return NULL;
+    }
+    if (!PyTuple_Check(query_object)) {
+        PyErr_SetString(PyExc_TypeError, "the query must be a tuple of parts");
+        return NULL;
+    }
+    Py_ssize_t nq = PyTuple_GET_SIZE(query_object);
+    /* 7 arrays for the table, 7 per query part, 3 outputs */
+    holder h = {.views = NULL, .held = 0, .room = 10 + 7 * nq};
+    h.views = malloc((size_t)h.room * sizeof *h.views);
+    if (h.views == NULL) return PyErr_NoMemory();
+    table_view t;
+    query_part *qs = NULL;
+    ranked *best = NULL;
+    PyObject *result = NULL;
+    PyObject *starts, *items, *roles, *role_offsets, *weights, *firsts, *singles;
+    if (!PyArg_ParseTuple(table_object, "OOOOOOO:table", &starts, &items, &roles, &role_offsets,
+                          &weights, &firsts, &singles))
+        goto done;
+    Py_ssize_t n_starts, n_items, n_roles, n_role_offsets, n_weights, n_first, n_single;
+    if (!(t.starts = hold(&h, starts, 8, &n_starts, 0)) ||
+        !(t.items = hold(&h, items, 8, &n_items, 0)) ||
+        !(t.roles = hold(&h, roles, 1, &n_roles, 0)) ||
+        !(t.role_offsets = hold(&h, role_offsets, 8, &n_role_offsets, 0)) ||
+        !(t.weights = hold(&h, weights, 8, &n_weights, 0)) ||
+        !(t.first = hold(&h, firsts, 4, &n_first, 0)) ||
+        !(t.single = hold(&h, singles, 1, &n_single, 0)))
+        goto done;
+    t.names = n_starts - 1;
+    t.parts = n_weights;
+    if (t.names < 0 || n_role_offsets != n_starts || n_first != t.parts || n_single != t.parts ||
+        (Py_ssize_t)t.starts[t.names] != n_items ||
+        (Py_ssize_t)t.role_offsets[t.names] != n_roles) {
+        PyErr_SetString(PyExc_ValueError, "the table's arrays disagree in length");
+        goto done;
+    }
+    for (Py_ssize_t k = 0; k < n_items; k++) {
+        if (t.items[k] < 0 || t.items[k] >= t.parts) {
+            PyErr_SetString(PyExc_ValueError, "a name holds a part out of range");
+            goto done;
+        }
+    }
+    qs = calloc((size_t)nq + 1, sizeof *qs);
+    if (qs == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < nq; i++) {
+        query_part *q = &qs[i];
+        PyObject *near_parts, *near_sims, *near_rules, *names, *evidence, *common_names,
+            *common_evidence;
+        int single, patronymic, no_group;
+        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(query_object, i), "lpppdOOOOOOO:query part",
+                              &q->first, &single, &patronymic, &no_group, &q->weight,
+                              &near_parts, &near_sims, &near_rules, &names, &evidence,
+                              &common_names, &common_evidence))
+            goto done;
+        q->single = single;
+        q->patronymic = patronymic;
+        q->no_group = no_group;
+        Py_ssize_t n_sims, n_rules, n_evidence, n_common_evidence;
+        if (!(q->near_parts = hold(&h, near_parts, 8, &q->near_count, 0)) ||
+            !(q->near_sims = hold(&h, near_sims, 8, &n_sims, 0)) ||
+            !(q->near_rules = hold(&h, near_rules, 1, &n_rules, 0)) ||
+            !(q->names = hold(&h, names, 8, &q->name_count, 0)) ||
+            !(q->evidence = hold(&h, evidence, 8, &n_evidence, 0)) ||
+            !(q->common_names = hold(&h, common_names, 8, &q->common_count, 0)) ||
+            !(q->common_evidence = hold(&h, common_evidence, 8, &n_common_evidence, 0)))
+            goto done;
+        if (n_sims != q->near_count || n_rules != q->near_count || n_evidence != q->name_count ||
+            n_common_evidence != q->common_count) {
+            PyErr_SetString(PyExc_ValueError, "a query part's arrays disagree in length");
+            goto done;
+        }
+        for (Py_ssize_t k = 0; k < q->name_count; k++)
+            if (q->names[k] < 0 || q->names[k] >= t.names) goto out_of_range;
+        for (Py_ssize_t k = 0; k < q->common_count; k++)
+            if (q->common_names[k] < 0 || q->common_names[k] >= t.names) goto out_of_range;
+        for (Py_ssize_t k = 0; k < q->near_count; k++)
+            if (q->near_rules[k] < 0 || q->near_rules[k] > 30) goto out_of_range;
+    }
+    Py_ssize_t n_scratch, n_out_names, n_out_scores;
+    double *total = (double *)hold(&h, scratch_object, 8, &n_scratch, 1);
+    int64_t *out_names = (int64_t *)hold(&h, out_names_object, 8, &n_out_names, 1);
+    double *out_scores = (double *)hold(&h, out_scores_object, 8, &n_out_scores, 1);
+    if (!total || !out_names || !out_scores) goto done;
+    if (n_scratch != t.names || n_out_names < p.candidates || n_out_scores < p.candidates) {
+        PyErr_SetString(PyExc_ValueError, "scratch or output arrays of the wrong size");
+        goto done;
+    }
+    best = malloc((size_t)p.candidates * sizeof *best);
+    if (best == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    long chosen = 0;
+    int failed = 0;
+    long kept = 0;
+    Py_BEGIN_ALLOW_THREADS
+    /* Evidence (FuzzyIndex._by_evidence). */
+    int found = 0, rare = 0, common = 0, last = -1;
+    Py_ssize_t common_total = 0;
+    for (Py_ssize_t i = 0; i < nq; i++) {
+        if (qs[i].name_count || qs[i].common_count) {
+            found++;
+            last = (int)i;
+        }
+        if (qs[i].name_count) rare++;
+        if (qs[i].common_count) common++;
+        common_total += qs[i].common_count;
+    }
+    if (found == 1 && !common) {
+        for (Py_ssize_t k = 0; k < qs[last].name_count; k++)
+            offer(best, &chosen, p.candidates, qs[last].names[k], qs[last].evidence[k]);
+    } else if (found) {
+        unsigned char *keep = malloc((size_t)common_total + 1);
+        if (keep == NULL) {
+            failed = 1;
+        } else {
+            for (Py_ssize_t i = 0; i < nq; i++)
+                for (Py_ssize_t k = 0; k < qs[i].name_count; k++)
+                    total[qs[i].names[k]] += qs[i].evidence[k];
+            /* common parts only confirm names a rarer part found: decided on the rare
+               parts' sums alone, before any common evidence is added */
+            Py_ssize_t c = 0;
+            for (Py_ssize_t i = 0; i < nq; i++)
+                for (Py_ssize_t k = 0; k < qs[i].common_count; k++)
+                    keep[c++] = !rare || total[qs[i].common_names[k]] > 0;
+            c = 0;
+            for (Py_ssize_t i = 0; i < nq; i++)
+                for (Py_ssize_t k = 0; k < qs[i].common_count; k++)
+                    if (keep[c++]) total[qs[i].common_names[k]] += qs[i].common_evidence[k];
+            /* each name once: its sum is read, then marked negative (sums are positive) */
+            for (int pass = 0; pass < 2; pass++) {
+                c = 0;
+                for (Py_ssize_t i = 0; i < nq; i++) {
+                    for (Py_ssize_t k = 0; k < qs[i].name_count; k++) {
+                        int64_t name = qs[i].names[k];
+                        if (pass == 1) {
+                            total[name] = 0.0;
+                        } else if (total[name] >= 0) {
+                            offer(best, &chosen, p.candidates, name, total[name]);
+                            total[name] = -1.0;
+                        }
+                    }
+                    for (Py_ssize_t k = 0; k < qs[i].common_count; k++) {
+                        int64_t name = qs[i].common_names[k];
+                        if (!keep[c++]) continue;
+                        if (pass == 1) {
+                            total[name] = 0.0;
+                        } else if (total[name] >= 0) {
+                            offer(best, &chosen, p.candidates, name, total[name]);
+                            total[name] = -1.0;
+                        }
+                    }
+                }
+            }
+            free(keep);
+        }
+    }
+    /* The bound, then the score, of each name chosen (FuzzyIndex.candidates). */
+    for (long k = 0; k < chosen && !failed; k++) {
+        int64_t name = best[k].name;
+        if (floor == floor && !could_reach(&p, &t, qs, nq, name, floor)) continue;
+        double score = score_name(&p, &t, qs, nq, name, first);
+        if (score < 0) {
+            failed = 1;
+            break;
+        }
+        out_names[kept] = name;
+        out_scores[kept] = score;
+        kept++;
+    }
+    Py_END_ALLOW_THREADS
+    if (failed) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    result = PyLong_FromLong(kept);
+    goto done;
+out_of_range:
+    PyErr_SetString(PyExc_IndexError, "a number is out of range");
+done:
+    free(qs);
+    free(best);
+    release(&h);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"code_sims", code_sims, METH_VARARGS,
      "code_sims(query codes, consonants, skeletons as (blob, offsets) x3, table the same,\n"
      "query_at, table_at, out, vowel_cost, swap_cost, same_code)\n\n"
      "Fill out[k] with how alike query string query_at[k] and table row table_at[k] are."},
+    {"rank", rank, METH_VARARGS,
+     "rank(table, params, query, floor, first, scratch, out_names, out_scores) -> int\n\n"
+     "Score the names a query's evidence leads to (see namenorm.fuzzy.FuzzyIndex.rank)."},
     {"levenshtein", levenshtein, METH_VARARGS,
      "levenshtein(a: bytes, b: bytes) -> int: the edit distance of two byte strings."},
     {NULL, NULL, 0, NULL},

@@ -34,3 +34,18 @@ def code_sims(
 
 def levenshtein(a: bytes, b: bytes, /) -> int:
     """The edit distance of two byte strings."""
+
+def rank(
+    table: tuple[object, ...],
+    params: tuple[float | int, ...],
+    query: tuple[tuple[object, ...], ...],
+    floor: float,
+    first: int,
+    scratch: npt.NDArray[np.float64],
+    out_names: npt.NDArray[np.int64],
+    out_scores: npt.NDArray[np.float64],
+    /,
+) -> int:
+    """Score the names a query's evidence leads to, as ``FuzzyIndex.candidates`` does,
+    writing names and scores to the outputs; returns how many. ``floor`` NaN: no
+    bound. ``scratch`` is a zeroed array with a slot per name, left zeroed."""

@@ -28,14 +28,17 @@ from typing import NamedTuple
 
 import numpy as np
 
+from namenorm._kernel import rank
 from namenorm.fold import fold
 from namenorm.keys import split_person, structure
 from namenorm.names import given_group, patronymic_group
 from namenorm.neighbours import (
+    EMPTY,
     GIVEN,
     INITIAL,
     PATRONYMIC,
     SAME,
+    SAME_CODE,
     SHORT,
     Floats,
     Ints,
@@ -44,6 +47,7 @@ from namenorm.neighbours import (
     PartCodes,
     part_numbers,
 )
+from namenorm.neighbours import RULES as NEAR_RULES
 from namenorm.neighbours import build as build_codes
 from namenorm.store import Groups, KeyIndex, Strings
 
@@ -70,6 +74,8 @@ REPEATED = 0.15
 """Share of the weight charged for a table part left out that the name repeats."""
 INITIAL_WEIGHT = 0.3
 """An initial weighs this share of the part it stands for."""
+INITIAL_SIM = 0.9
+"""How alike an initial and a part it may stand for are."""
 LOW = 0.3
 """A pair aligned by edit cost is evidence in proportion to how far its similarity is
 above this: two parts 0.7 alike are more likely two names than one."""
@@ -298,6 +304,28 @@ class FuzzyIndex:
         self._names: dict[int, _Name] = {}
         self._query_weights: dict[str, float] = {}
         self._local = threading.local()
+        self._kernel_table: tuple[object, ...] | None = None
+        self._kernel_parts: dict[str, tuple[object, ...]] = {}
+        self._kernel_params = (
+            CANDIDATES,
+            LOW,
+            INITIAL_WEIGHT,
+            INITIAL_SIM,
+            SAME_CODE,
+            OMIT[SURNAME_ROLE],
+            OMIT[FIRST_ROLE],
+            OMIT[GIVEN_ROLE],
+            OMIT[PATRONYMIC_ROLE],
+            EXTRA,
+            EXTRA_PATRONYMIC,
+            REPEATED,
+            FIRST_GIVEN,
+            SURNAME_ALONE,
+            CAP,
+            self._log_n,
+            sum(1 << NEAR_RULES.index(rule) for rule in STRONG),
+            NEAR_RULES.index(INITIAL),
+        )
 
     def _name(self, name: int) -> _Name:
         found = self._names.get(name)
@@ -343,6 +371,78 @@ class FuzzyIndex:
         scored.sort(key=lambda s: -s.score)
         return scored
 
+    def rank(
+        self,
+        query: tuple[str, ...],
+        first: int | None = None,
+        floor: float | None = None,
+        father: frozenset[str] = frozenset(),
+    ) -> list[tuple[int, float]]:
+        """The names a lookup must weigh and their scores, best first: what
+        :meth:`candidates` finds, without the explanations (a lookup explains the
+        name it returns only, with :meth:`score`).
+
+        The evidence, the bound and the scores are computed by the compiled kernel
+        (:func:`namenorm._kernel.rank`), step for step as :meth:`candidates` does.
+        """
+        if not query or all(len(p) < 2 for p in query):
+            return []
+        self.prepare(query)
+        read = []
+        for p in query:
+            found = self._kernel_parts.get(p)
+            if found is None:
+                near = self.neighbours.of(p) if len(p) > 1 else EMPTY
+                evidence = self._evidence_of(p, near)
+                found = (
+                    ord(p[0]),
+                    len(p) == 1,
+                    _is_patronymic(p),
+                    given_group(p) is None,
+                    self._query_weight(p, near),
+                    near.numbers,
+                    near.sims_by_number,
+                    near.rules_by_number,
+                    *evidence,
+                )
+                if len(self._kernel_parts) > 100_000:
+                    self._kernel_parts.clear()
+                self._kernel_parts[p] = found
+            if p in father and not found[2]:
+                found = (*found[:2], True, *found[3:])
+            read.append(found)
+        bound = floor is not None and len(query) > 1 and all(len(p) > 1 for p in query)
+        names = np.empty(CANDIDATES, np.int64)
+        scores = np.empty(CANDIDATES)
+        count = rank(
+            self._table_arrays(),
+            self._kernel_params,
+            tuple(read),
+            floor if bound and floor is not None else math.nan,
+            -1 if first is None else first,
+            self._scratch(),
+            names,
+            scores,
+        )
+        ranked = list(zip(names[:count].tolist(), scores[:count].tolist(), strict=True))
+        ranked.sort(key=lambda r: -r[1])
+        return ranked
+
+    def _table_arrays(self) -> tuple[object, ...]:
+        """The table's names as the kernel reads them (see ``_kernel.c``)."""
+        if self._kernel_table is None:
+            texts = self._texts
+            self._kernel_table = (
+                self._tokens.starts,
+                self._tokens.items,
+                self._roles.blob,
+                self._roles.offsets,
+                self._weights,
+                array("i", [ord(t[0]) if t else 0 for t in texts]),
+                bytes(len(t) == 1 for t in texts),
+            )
+        return self._kernel_table
+
     def _credits(self, query: tuple[str, ...], nears: list[Near]) -> dict[int, float]:
         """What aligning each table part with its best neighbour in the query would
         earn (see score)."""
@@ -351,7 +451,7 @@ class FuzzyIndex:
             found = self._credit.get(part)
             if found is None:
                 found = {
-                    number: sim if rule in STRONG else (sim - LOW) / (0.97 - LOW)
+                    number: sim if rule in STRONG else (sim - LOW) / (SAME_CODE - LOW)
                     for number, (sim, rule) in near.by_part.items()
                 }
                 if len(self._credit) > 100_000:
@@ -511,7 +611,7 @@ class FuzzyIndex:
         Query parts left over only add to the total.
         """
         target = floor / CAP
-        initial = max((0.9 - target) * INITIAL_WEIGHT, -target * INITIAL_WEIGHT * 0.5)
+        initial = max((INITIAL_SIM - target) * INITIAL_WEIGHT, -target * INITIAL_WEIGHT * 0.5)
         most = 0.0
         get = credits.get
         for number, w, share in self._shares(name):
@@ -538,15 +638,15 @@ class FuzzyIndex:
             if len(q) == 1:
                 for j, text in enumerate(toks):
                     if roles[j] != SURNAME_ROLE and text[0] == q:
-                        options.append((0.9, i, j, INITIAL))
+                        options.append((INITIAL_SIM, i, j, INITIAL))
                 continue
-            near = nears[i].by_part
+            near = nears[i]
             for j, number in enumerate(numbers):
                 found = near.get(number)
                 if found is not None:
                     options.append((found[0], i, j, found[1]))
                 elif len(toks[j]) == 1 and q[0] == toks[j]:
-                    options.append((0.9, i, j, INITIAL))
+                    options.append((INITIAL_SIM, i, j, INITIAL))
         options.sort(key=lambda o: -o[0])
         used_q: set[int] = set()
         used_t: set[int] = set()
@@ -558,7 +658,7 @@ class FuzzyIndex:
             used_q.add(i)
             used_t.add(j)
             w = weights[j] * (INITIAL_WEIGHT if rule == INITIAL else 1.0)
-            got += (sim if rule in STRONG else max(0.0, (sim - LOW) / (0.97 - LOW))) * w
+            got += (sim if rule in STRONG else max(0.0, (sim - LOW) / (SAME_CODE - LOW))) * w
             total += w
             pairs.append(Pair(query[i], toks[j], sim, rule))
         # What is left over: omissions, or contradictions when both sides have some.
@@ -615,7 +715,7 @@ class FuzzyIndex:
             # One part alone is as sure as the exact surname rule at best, times how
             # alike the spellings are; namesakes then tie and stay ambiguous. It may
             # lift a table surname left without its given names, never anything else.
-            alone = SURNAME_ALONE * min(1.0, pairs[0].score / 0.97)
+            alone = SURNAME_ALONE * min(1.0, pairs[0].score / SAME_CODE)
             lifts = (
                 len(toks) > 1
                 and roles.count(SURNAME_ROLE) == 1

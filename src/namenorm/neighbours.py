@@ -26,6 +26,7 @@ How alike two parts are (0..1), by rule:
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -76,6 +77,7 @@ _SAME, _GIVEN, _PATRONYMIC, _SPELLING, _EDIT, _INITIAL, _ARTICLE, _SHORT = range
 
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
+Rules = npt.NDArray[np.int8]
 
 
 @dataclass
@@ -168,16 +170,57 @@ def build(parts: Sequence[str]) -> PartCodes:
     )
 
 
-class Near(NamedTuple):
-    """The neighbours of one query part: table part numbers and similarities, best first."""
+class Near:
+    """The neighbours of one query part: table part numbers, similarities and rules,
+    best first; and the same sorted by part number, for lookups by part."""
 
-    parts: Ints
-    sims: Floats
-    by_part: dict[int, tuple[float, str]]
-    """The same, as a map from table part number to (similarity, rule name)."""
+    __slots__ = (
+        "_lists",
+        "numbers",
+        "parts",
+        "rules",
+        "rules_by_number",
+        "sims",
+        "sims_by_number",
+    )
+
+    def __init__(self, parts: Ints, sims: Floats, rules: Rules, by_number: Ints) -> None:
+        self.parts = parts
+        self.sims = sims
+        self.rules = rules
+        self.numbers = parts[by_number]
+        self.sims_by_number = sims[by_number]
+        self.rules_by_number = rules[by_number]
+        self._lists: tuple[list[int], list[float], list[int]] | None = None
+
+    def get(self, number: int) -> tuple[float, str] | None:
+        """(similarity, rule name) of one table part, or None when it is no neighbour."""
+        if self._lists is None:
+            self._lists = (
+                self.numbers.tolist(),
+                self.sims_by_number.tolist(),
+                self.rules_by_number.tolist(),
+            )
+        numbers, sims, rules = self._lists
+        at = bisect_left(numbers, number)
+        if at == len(numbers) or numbers[at] != number:
+            return None
+        return sims[at], RULES[rules[at]]
+
+    @property
+    def by_part(self) -> dict[int, tuple[float, str]]:
+        """Table part number -> (similarity, rule name), for every neighbour."""
+        return {
+            n: (sim, RULES[rule])
+            for n, sim, rule in zip(
+                self.parts.tolist(), self.sims.tolist(), self.rules.tolist(), strict=True
+            )
+        }
 
 
-EMPTY = Near(np.zeros(0, np.int64), np.zeros(0, np.float64), {})
+EMPTY = Near(
+    np.zeros(0, np.int64), np.zeros(0, np.float64), np.zeros(0, np.int8), np.zeros(0, np.int64)
+)
 
 
 class _Query(NamedTuple):
@@ -425,18 +468,17 @@ class Neighbours:
             rules[order],
         )
         bounds = np.searchsorted(owner_query, np.arange(len(queries) + 1)).tolist()
+        # Within each query part's slice, the order of its neighbours by part number.
+        by_number = np.lexsort((table_part, owner_query)) - np.repeat(
+            np.asarray(bounds[:-1], np.int64), np.diff(bounds)
+        )
         out = []
         for k in range(len(queries)):
             a, b = bounds[k], bounds[k + 1]
             if a == b:
                 out.append(EMPTY)
                 continue
-            p, s, r = table_part[a:b], best[a:b], rules[a:b]
-            by_part = {
-                n: (sim, RULES[rule])
-                for n, sim, rule in zip(p.tolist(), s.tolist(), r.tolist(), strict=True)
-            }
-            out.append(Near(p, s, by_part))
+            out.append(Near(table_part[a:b], best[a:b], rules[a:b], by_number[a:b]))
         return out
 
     def _equivalences(

@@ -170,7 +170,7 @@ class Resolver:
     def _fuzzy(self, name: str, tokens: tuple[str, ...], every: bool) -> Resolution:
         """Resolve a name no exact key reaches: best entity above the threshold, clear of
         the runner-up by MARGIN; else no match (ambiguous when the top ones are close)."""
-        from namenorm.fuzzy import best_by_entity, fathers, parts
+        from namenorm.fuzzy import fathers, parts
 
         query = parts(tokens)
         first = None
@@ -179,17 +179,41 @@ class Resolver:
         if comma and tail.strip():
             first = len(parts(fold(head)))
             given = fold(tail)
-        # A lookup needs only the names that could match or tie with a match.
-        floor = None if every else self.threshold - MARGIN
-        ranked = best_by_entity(self.index.fuzzy.candidates(query, first, floor, fathers(given)))
+        fuzzy = self.index.fuzzy
+        father = fathers(given)
+        if every:
+            return self._every(name, query, first, father)
+        # A lookup needs only the names that could match or tie with a match, and
+        # explains only those it reports.
+        best: dict[int, tuple[int, float]] = {}
+        for number, score in fuzzy.rank(query, first, self.threshold - MARGIN, father):
+            entity = fuzzy.entities[number]
+            if entity not in best or score > best[entity][1]:
+                best[entity] = (number, score)
+        ranked = sorted(best.values(), key=lambda r: -r[1])
+        if not ranked or ranked[0][1] < self.threshold:
+            return Resolution(name, None)
+        top = ranked[0][1]
+        reported = ranked[:1] + [r for r in ranked[1:] if top - r[1] < MARGIN]
+        nears = [fuzzy.neighbours.of(p) for p in query]
+        scored = [fuzzy.score(query, nears, number, first, father) for number, _ in reported]
+        qkey = " ".join(query)
+        if len(scored) > 1:
+            return Resolution(name, None, tuple(self._fuzzy_match(s, qkey) for s in scored))
+        return Resolution(name, self._fuzzy_match(scored[0], qkey))
+
+    def _every(
+        self, name: str, query: tuple[str, ...], first: int | None, father: frozenset[str]
+    ) -> Resolution:
+        """A fuzzy resolution with every entity above the threshold and the best near
+        misses below it, each explained."""
+        from namenorm.fuzzy import best_by_entity
+
+        ranked = best_by_entity(self.index.fuzzy.candidates(query, first, None, father))
         qkey = " ".join(query)
         above = [s for s in ranked if s.score >= self.threshold]
-        others = tuple(self._fuzzy_match(s, qkey) for s in above[1:]) if every else ()
-        near = (
-            tuple(self._fuzzy_match(s, qkey) for s in ranked if s.score < self.threshold)[:3]
-            if every
-            else ()
-        )
+        others = tuple(self._fuzzy_match(s, qkey) for s in above[1:])
+        near = tuple(self._fuzzy_match(s, qkey) for s in ranked if s.score < self.threshold)[:3]
         if not above:
             return Resolution(name, None, others=others, near=near)
         top = above[0]
