@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from namenorm.phonetic import block_keys, codes, probe_keys, rules, skeletons
+from namenorm.phonetic import block_keys, codes, probe_keys, rules, skeletons, triggers
 
 SAMPLES = rules().samples
 
@@ -68,3 +70,40 @@ def test_every_short_edit_key_is_qualified() -> None:
             bare = key.removeprefix("~").split("|")[0]
             if len(bare) <= 2 and (key.startswith("~") or len(bare) < len(skeletons(part)[0])):
                 assert "|" in key, (part, key)
+
+
+# Parts as the rules see them: folded letters, and the H a rule leaves for the last one.
+parts_seen = st.text(alphabet="abcdefghijklmnopqrstuvwxyzH", min_size=1, max_size=14)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(parts_seen)
+def test_a_rule_is_skipped_only_when_it_could_not_apply(part: str) -> None:
+    """spelling() skips a rule when the part has none of the letters its matches start
+    with; the rule would then have changed nothing."""
+    for pattern, replacement, letters in rules().spelling:
+        if letters is not None and letters.isdisjoint(part):
+            assert pattern.sub(replacement, part) == part, pattern.pattern
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        ("(?<=[aeiou])h$", {"h"}),
+        ("tsch|tch|cz", {"t", "c"}),
+        ("(?<=[a-zA-Z])[ji](?=[aeou])", {"j", "i"}),
+        ("(iy|yi|y)$", {"i", "y"}),
+        ("a*b", None),  # the first letter may be absent
+        ("[^a]b", None),  # a negated class: anything may start it
+        (".x", None),
+        ("(a)(b)", None),
+    ],
+)
+def test_the_letters_a_rule_starts_with(pattern: str, expected: set[str] | None) -> None:
+    assert triggers(pattern) == (None if expected is None else frozenset(expected))
+
+
+def test_every_spelling_rule_has_its_letters() -> None:
+    """The rules in the data file are all of the kinds triggers() reads (a new rule that
+    is not would silently run on every part: slower, still right)."""
+    assert all(letters is not None for _, _, letters in rules().spelling)

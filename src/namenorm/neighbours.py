@@ -275,6 +275,7 @@ class Neighbours:
         self._spans: dict[str, tuple[int, int]] = {}
         self._by_father: dict[int, list[int]] | None = None
         self._seen: dict[str, Near] = {}
+        self._group_parts: dict[str, list[int]] = {}
 
     def of(self, part: str) -> Near:
         """The table parts that could be spellings of ``part``, best first."""
@@ -315,10 +316,7 @@ class Neighbours:
         own = self.part_numbers.get(part)
         extra = [own] if own >= 0 else []
         if group is not None:
-            for form in given_names().forms[group]:
-                number = self.part_numbers.get(form)
-                if number >= 0:
-                    extra.append(number)
+            extra.extend(self._forms_in_table(group))
         if father is not None:
             extra.extend(self._sons(father))
         return _Query(
@@ -332,6 +330,15 @@ class Neighbours:
             extra,
             self._short_forms(query_codes[0]),
         )
+
+    def _forms_in_table(self, group: str) -> list[int]:
+        """The table parts that are spellings of a given name (a group has dozens of
+        spellings: each is looked up once)."""
+        found = self._group_parts.get(group)
+        if found is None:
+            numbers = (self.part_numbers.get(form) for form in given_names().forms[group])
+            found = self._group_parts[group] = [n for n in numbers if n >= 0]
+        return found
 
     def _short_forms(self, code: str) -> list[int]:
         """The table parts whose spelling code is ``code`` with a short-form tail added

@@ -29,7 +29,9 @@ _DOUBLE_RE = re.compile(r"(.)\1+")
 class Rules:
     """The rules of ``data/phonetic.yaml``, compiled."""
 
-    spelling: tuple[tuple[re.Pattern[str], str], ...]
+    spelling: tuple[tuple[re.Pattern[str], str, frozenset[str] | None], ...]
+    """Pattern, replacement, and the letters one of which any match starts with (None:
+    not known; see :func:`triggers`)."""
     classes: dict[str, str]
     """Letter of the spelling code -> its skeleton class."""
     dropped: frozenset[str]
@@ -51,7 +53,7 @@ def rules() -> Rules:
         for kind, pairs in raw["samples"].items()
     }
     return Rules(
-        spelling=tuple((re.compile(str(p)), str(r)) for p, r in raw["spelling"]),
+        spelling=tuple((re.compile(str(p)), str(r), triggers(str(p))) for p, r in raw["spelling"]),
         classes=classes,
         dropped=frozenset(str(d) for d in raw["dropped"]),
         alternatives=tuple((re.compile(str(p)), str(r)) for p, r in raw["alternatives"]),
@@ -59,11 +61,59 @@ def rules() -> Rules:
     )
 
 
+_LOOKAROUND_RE = re.compile(r"\(\?<?[=!][^()]*\)")
+_SPECIAL = set(".\\*+?{}()|^$[]")
+
+
+def triggers(pattern: str) -> frozenset[str] | None:
+    """The letters one of which every match of a spelling rule starts with, read off
+    the pattern; None when the pattern is not of the plain kinds the rules use
+    (alternatives of literals or letter classes, with lookarounds and anchors).
+
+    A part with none of them is left alone by the rule, which is then not run: most
+    rules apply to few parts, and running every regex on every part was most of the
+    cost of a spelling code. ``triggers("(?<=[aeiou])h$") == {"h"}``.
+    """
+    body = _LOOKAROUND_RE.sub("", pattern).strip("^$")
+    if body.startswith("(") and body.endswith(")") and body.count("(") == 1:
+        body = body[1:-1]
+    if not body or "(" in body or ")" in body:
+        return None
+    found: set[str] = set()
+    for alternative in body.split("|"):
+        alternative = alternative.strip("^$")
+        if alternative.startswith("["):
+            end = alternative.find("]")
+            inside = alternative[1:end]
+            if end < 0 or inside.startswith("^") or "\\" in inside:
+                return None
+            rest = alternative[end + 1 :]
+            letters: set[str] = set()
+            i = 0
+            while i < len(inside):
+                if i + 2 < len(inside) and inside[i + 1] == "-":
+                    letters.update(chr(c) for c in range(ord(inside[i]), ord(inside[i + 2]) + 1))
+                    i += 3
+                else:
+                    letters.add(inside[i])
+                    i += 1
+        elif alternative and alternative[0] not in _SPECIAL:
+            rest = alternative[1:]
+            letters = {alternative[0]}
+        else:
+            return None
+        if rest[:1] in ("*", "?", "{"):  # the first letter may be absent
+            return None
+        found |= letters
+    return frozenset(found)
+
+
 @lru_cache(maxsize=1 << 18)
 def spelling(part: str) -> str:
     """The spelling code of a folded part: ``spelling("lukaschenko") == "lukaSenko"``."""
-    for pattern, replacement in rules().spelling:
-        part = pattern.sub(replacement, part)
+    for pattern, replacement, letters in rules().spelling:
+        if letters is None or not letters.isdisjoint(part):
+            part = pattern.sub(replacement, part)
     return _DOUBLE_RE.sub(r"\1", part)
 
 
