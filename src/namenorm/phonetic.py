@@ -35,7 +35,7 @@ class Rules:
     classes: dict[str, str]
     """Letter of the spelling code -> its skeleton class."""
     dropped: frozenset[str]
-    alternatives: tuple[tuple[re.Pattern[str], str], ...]
+    alternatives: tuple[tuple[re.Pattern[str], str, frozenset[str] | None], ...]
     """Letters with a second reading: each gives a part a second spelling code."""
     samples: dict[str, tuple[tuple[str, str], ...]]
 
@@ -56,7 +56,9 @@ def rules() -> Rules:
         spelling=tuple((re.compile(str(p)), str(r), triggers(str(p))) for p, r in raw["spelling"]),
         classes=classes,
         dropped=frozenset(str(d) for d in raw["dropped"]),
-        alternatives=tuple((re.compile(str(p)), str(r)) for p, r in raw["alternatives"]),
+        alternatives=tuple(
+            (re.compile(str(p)), str(r), triggers(str(p))) for p, r in raw["alternatives"]
+        ),
         samples=samples,
     )
 
@@ -121,7 +123,9 @@ def spelling(part: str) -> str:
 def codes(part: str) -> tuple[str, ...]:
     """Every spelling code of a part: its own, then one per alternative reading."""
     found = [spelling(part)]
-    for pattern, replacement in rules().alternatives:
+    for pattern, replacement, letters in rules().alternatives:
+        if letters is not None and letters.isdisjoint(part):
+            continue
         other = pattern.sub(replacement, part)
         if other != part:
             found.append(spelling(other))
