@@ -180,5 +180,5 @@ def test_cache_key_covers_table_bytes_and_the_package_data(
     path = write(tmp_path, "entities:\n" + GOOD_ENTITY)
     first = index.table_digest([path], False)
     assert index.table_digest([path], True) != first
-    monkeypatch.setattr(index, "_data_digest", lambda: b"other rules")
+    monkeypatch.setattr(index, "code_digest", lambda: b"other rules")
     assert index.table_digest([path], False) != first

@@ -17,18 +17,16 @@ import contextlib
 import hashlib
 import os
 import pickle
-import sys
-import tempfile
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import daachorse
 
 from namenorm import __version__
+from namenorm.cache import cache_dir, code_digest, write
 from namenorm.fold import INVISIBLES
 from namenorm.house import Writer, script_of
 from namenorm.keys import (
@@ -302,11 +300,11 @@ class Index:
 
     def save(self, path: Path) -> None:
         """Write every part of the index beside ``path``, each atomically."""
-        _write(path.with_suffix(".keys"), self.keys)
-        _write(path.with_suffix(".patterns"), self.patterns)
-        _write(path.with_suffix(".hits"), self._hits or _read_part(self._stored, "hits"))
-        _write(path.with_suffix(".fuzzy"), self._fuzzy_data or _read_part(self._stored, "fuzzy"))
-        _write(path, (self.digest, self.ids, self.canonicals, self.types, self.styles))
+        write(path.with_suffix(".keys"), self.keys)
+        write(path.with_suffix(".patterns"), self.patterns)
+        write(path.with_suffix(".hits"), self._hits or _read_part(self._stored, "hits"))
+        write(path.with_suffix(".fuzzy"), self._fuzzy_data or _read_part(self._stored, "fuzzy"))
+        write(path, (self.digest, self.ids, self.canonicals, self.types, self.styles))
 
     @classmethod
     def read(cls, path: Path, digest: str) -> Index | None:
@@ -348,23 +346,12 @@ def _add(bucket: dict[str, list[Hit]], key: str, hit: Hit) -> None:
     found.append(hit)
 
 
-def cache_dir() -> Path:
-    """Where compiled indexes are cached: $NAMENORM_CACHE_DIR, else the user cache dir."""
-    explicit = os.environ.get("NAMENORM_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Caches" / "namenorm"
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "namenorm"
-
-
 def table_digest(paths: Sequence[str | os.PathLike[str]], allow_conflicts: bool) -> str:
     """Hash of the table files' bytes and options, without parsing them."""
     hasher = hashlib.sha256(
         f"namenorm-index {__version__} format={FORMAT} conflicts={allow_conflicts}".encode()
     )
-    hasher.update(_data_digest())
+    hasher.update(code_digest())
     for path in paths:
         try:
             data = Path(path).read_bytes()
@@ -373,20 +360,6 @@ def table_digest(paths: Sequence[str | os.PathLike[str]], allow_conflicts: bool)
         hasher.update(len(data).to_bytes(8, "little"))
         hasher.update(data)
     return hasher.hexdigest()
-
-
-@lru_cache(maxsize=1)
-def _data_digest() -> bytes:
-    """Hash of the package's code and data files: rules, name data and the code that
-    applies them all shape the compiled index, so a change to any of them (even in an
-    editable install, where the version stays put) rebuilds it."""
-    hasher = hashlib.sha256()
-    folder = Path(__file__).resolve().parent
-    for entry in sorted(folder.rglob("*")):
-        if entry.suffix in (".py", ".yaml", ".json") and entry.is_file():
-            hasher.update(entry.relative_to(folder).as_posix().encode())
-            hasher.update(entry.read_bytes())
-    return hasher.digest()
 
 
 def load_index(
@@ -426,19 +399,6 @@ def prune(folder: Path, keep: int = KEEP) -> None:
         for part in folder.glob(f"{meta.stem}.*"):
             with contextlib.suppress(OSError):
                 part.unlink()
-
-
-def _write(path: Path, value: object) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".index-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def _read_part(stored: Path | None, part: str) -> Any:

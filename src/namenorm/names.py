@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 from rapidfuzz.distance import Levenshtein
 
+from namenorm.cache import compiled
 from namenorm.fold import fold
 from namenorm.phonetic import skeleton_of_code, spelling
 
@@ -42,7 +43,12 @@ class GivenNames:
 
 @lru_cache(maxsize=1)
 def given_names() -> GivenNames:
-    """Read ``data/given_names.yaml`` once."""
+    """The given-name groups, compiled once per version of the data (and cached)."""
+    return compiled("given-names", _read_given_names)
+
+
+def _read_given_names() -> GivenNames:
+    """Read and fold ``data/given_names.yaml``."""
     group_of: dict[str, str] = {}
     forms: dict[str, tuple[str, ...]] = {}
     for group in _load("given_names.yaml")["groups"]:
@@ -78,7 +84,13 @@ class Patronymics:
 
 @lru_cache(maxsize=1)
 def patronymics() -> Patronymics:
-    """Read ``data/patronymics.yaml`` once, and precompute every father's-name base."""
+    """The patronymic rules and every father's-name base, compiled once per version of
+    the data (and cached)."""
+    return compiled("patronymics", _read_patronymics)
+
+
+def _read_patronymics() -> Patronymics:
+    """Read ``data/patronymics.yaml`` and precompute every father's-name base."""
     raw = _load("patronymics.yaml")
     suffixes = {str(s) for sexes in raw["suffixes"].values() for sfx in sexes.values() for s in sfx}
     min_stem = int(raw["min_stem"])
