@@ -104,14 +104,19 @@ def _compiled_and_python_agree(fuzzy: FuzzyIndex, queries: list[str]) -> int:
             q = parts(tokens)
             father = fathers(tokens[:-1])
             for floor in (None, 0.76):
-                python = [(s.name, s.score) for s in fuzzy.candidates(q, first, floor, father)]
+                found = fuzzy.candidates(q, first, floor, father)
+                python = [(s.name, s.score) for s in found]
                 assert fuzzy.rank(q, first, floor, father) == python, (text, floor)
                 scored += len(python)
+            for s in found:
+                # the compiled explanation is the Python one, field by field
+                assert fuzzy.explained(q, s.name, first, father) == s, (text, s.spelling)
     return scored
 
 
 def test_compiled_ranking_scores_as_python_does(bundled: Resolver) -> None:
-    """The kernel's evidence, bound and scores are the Python ones, to the last bit."""
+    """The kernel's evidence, bound, scores and explanations are the Python ones, to
+    the last bit."""
     assert _compiled_and_python_agree(bundled.index.fuzzy, QUERIES) > 300
 
 

@@ -374,9 +374,18 @@ static void sort_leftovers(leftover *items, int n) {
     }
 }
 
-/* The score of one name (FuzzyIndex.score, without the explanation); -1 on no memory. */
+/* Where score_name writes the alignment behind a score, when asked (see explain). */
+typedef struct {
+    option *pairs;           /* in the order they were taken */
+    int *missing, *extra;    /* table parts left out, query parts with no partner */
+    int *conflict_q, *conflict_t; /* contradicting parts, side by side */
+    int n_pairs, n_missing, n_extra, n_conflicts;
+} record;
+
+/* The score of one name (FuzzyIndex.score), and its alignment when `rec` is given;
+   -1 on no memory. */
 static double score_name(const params *p, const table_view *t, const query_part *qs,
-                         Py_ssize_t nq, int64_t name, Py_ssize_t first) {
+                         Py_ssize_t nq, int64_t name, Py_ssize_t first, record *rec) {
     uint64_t start = t->starts[name];
     int nt = (int)(t->starts[name + 1] - start);
     const int64_t *items = t->items + start;
@@ -433,6 +442,7 @@ static double score_name(const params *p, const table_view *t, const query_part 
         }
         got += earned * w;
         total += w;
+        if (rec) rec->pairs[rec->n_pairs++] = o;
         if (pairs == 0) {
             pair_j = o.j;
             pair_sim = o.sim;
@@ -470,9 +480,13 @@ static double score_name(const params *p, const table_view *t, const query_part 
         double w = left_t[a].weight;
         int is_strong_left = !t->single[items[j]] && repeated[j] != 2;
         if (is_strong_left && clashed < clash) {
+            if (rec) rec->conflict_t[clashed] = j;
             clashed++;
             total += w;
-        } else if (t->single[items[j]]) {
+            continue;
+        }
+        if (rec) rec->missing[rec->n_missing++] = j;
+        if (t->single[items[j]]) {
             total += w * p->initial_weight * 0.5;
         } else if (repeated[j] == 2) {
             total += w * p->repeated;
@@ -488,9 +502,13 @@ static double score_name(const params *p, const table_view *t, const query_part 
         int i = left_q[a].at;
         double w = left_q[a].weight;
         if (!qs[i].single && clashed < clash) {
+            if (rec) rec->conflict_q[clashed] = i;
             clashed++;
             total += w;
-        } else if (qs[i].single) {
+            continue;
+        }
+        if (rec) rec->extra[rec->n_extra++] = i;
+        if (qs[i].single) {
             total += p->initial_weight * 0.5;
         } else if (i == first) {
             double floor_w = 0.6 * p->log_n;
@@ -501,6 +519,7 @@ static double score_name(const params *p, const table_view *t, const query_part 
             total += w * p->extra;
         }
     }
+    if (rec) rec->n_conflicts = clash;
     double score = total != 0.0 ? p->cap * got / total : 0.0;
     if (nq == 1 && pairs == 1) {
         double ratio = pair_sim / p->same_code;
@@ -545,11 +564,22 @@ static void offer(ranked *best, long *count, long limit, int64_t name, double ev
     if (n < limit) *count = n + 1;
 }
 
-/* Buffers held for one call, released together. */
+/* Buffers held together and released together. */
 typedef struct {
     Py_buffer *views;
     Py_ssize_t held, room;
 } holder;
+
+static int holder_init(holder *h, Py_ssize_t room) {
+    h->held = 0;
+    h->room = room;
+    h->views = malloc((size_t)(room > 0 ? room : 1) * sizeof *h->views);
+    if (h->views == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
 
 static const void *hold(holder *h, PyObject *object, Py_ssize_t itemsize, Py_ssize_t *count,
                         int writable) {
@@ -577,74 +607,79 @@ static void release(holder *h) {
 }
 
 static int read_params(PyObject *object, params *p) {
-    return PyArg_ParseTuple(object, "ldddddddddddddddll:params", &p->candidates, &p->low,
-                            &p->initial_weight, &p->initial_sim, &p->same_code,
-                            &p->omit_surname, &p->omit_first, &p->omit_given,
-                            &p->omit_patronymic, &p->extra, &p->extra_patronymic,
-                            &p->repeated, &p->first_given, &p->surname_alone, &p->cap,
-                            &p->log_n, &p->strong_mask, &p->initial_rule);
+    if (!PyArg_ParseTuple(object, "ldddddddddddddddll:params", &p->candidates, &p->low,
+                          &p->initial_weight, &p->initial_sim, &p->same_code,
+                          &p->omit_surname, &p->omit_first, &p->omit_given,
+                          &p->omit_patronymic, &p->extra, &p->extra_patronymic, &p->repeated,
+                          &p->first_given, &p->surname_alone, &p->cap, &p->log_n,
+                          &p->strong_mask, &p->initial_rule))
+        return -1;
+    if (p->candidates < 1 || p->initial_rule < 0 || p->initial_rule > 30) {
+        PyErr_SetString(PyExc_ValueError, "candidates must be at least 1, rules 0 to 30");
+        return -1;
+    }
+    return 0;
 }
 
-static PyObject *rank(PyObject *self, PyObject *args) {
-    (void)self;
-    PyObject *table_object, *params_object, *query_object, *scratch_object, *out_names_object,
-        *out_scores_object;
-    double floor;
-    Py_ssize_t first;
-    if (!PyArg_ParseTuple(args, "OOOdnOOO:rank", &table_object, &params_object, &query_object,
-                          &floor, &first, &scratch_object, &out_names_object, &out_scores_object))
-        return NULL;
-    params p;
-    if (!read_params(params_object, &p)) return NULL;
-    if (p.candidates < 1) {
-        PyErr_SetString(PyExc_ValueError, "candidates must be at least 1");
-        return NULL;
-    }
-    if (!PyTuple_Check(query_object)) {
-        PyErr_SetString(PyExc_TypeError, "the query must be a tuple of parts");
-        return NULL;
-    }
-    Py_ssize_t nq = PyTuple_GET_SIZE(query_object);
-    /* 7 arrays for the table, 7 per query part, 3 outputs */
-    holder h = {.views = NULL, .held = 0, .room = 10 + 7 * nq};
-    h.views = malloc((size_t)h.room * sizeof *h.views);
-    if (h.views == NULL) return PyErr_NoMemory();
+/* A table's names, held (and checked) once for every lookup against it. */
+typedef struct {
+    PyObject_HEAD
+    holder h;
     table_view t;
-    query_part *qs = NULL;
-    ranked *best = NULL;
-    PyObject *result = NULL;
-    PyObject *starts, *items, *roles, *role_offsets, *weights, *firsts, *singles;
-    if (!PyArg_ParseTuple(table_object, "OOOOOOO:table", &starts, &items, &roles, &role_offsets,
-                          &weights, &firsts, &singles))
-        goto done;
+    params p;
+} TableObject;
+
+static void table_dealloc(TableObject *self) {
+    release(&self->h);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *table_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
+    PyObject *starts, *items, *roles, *role_offsets, *weights, *firsts, *singles, *params_object;
+    static char *keywords[] = {"starts", "items", "roles", "role_offsets", "weights",
+                               "firsts", "singles", "params", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOOOOO:Table", keywords, &starts, &items,
+                                     &roles, &role_offsets, &weights, &firsts, &singles,
+                                     &params_object))
+        return NULL;
+    TableObject *self = (TableObject *)type->tp_alloc(type, 0);
+    if (self == NULL) return NULL;
+    if (holder_init(&self->h, 7) < 0 || read_params(params_object, &self->p) < 0) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    table_view *t = &self->t;
     Py_ssize_t n_starts, n_items, n_roles, n_role_offsets, n_weights, n_first, n_single;
-    if (!(t.starts = hold(&h, starts, 8, &n_starts, 0)) ||
-        !(t.items = hold(&h, items, 8, &n_items, 0)) ||
-        !(t.roles = hold(&h, roles, 1, &n_roles, 0)) ||
-        !(t.role_offsets = hold(&h, role_offsets, 8, &n_role_offsets, 0)) ||
-        !(t.weights = hold(&h, weights, 8, &n_weights, 0)) ||
-        !(t.first = hold(&h, firsts, 4, &n_first, 0)) ||
-        !(t.single = hold(&h, singles, 1, &n_single, 0)))
-        goto done;
-    t.names = n_starts - 1;
-    t.parts = n_weights;
-    if (t.names < 0 || n_role_offsets != n_starts || n_first != t.parts || n_single != t.parts ||
-        (Py_ssize_t)t.starts[t.names] != n_items ||
-        (Py_ssize_t)t.role_offsets[t.names] != n_roles) {
-        PyErr_SetString(PyExc_ValueError, "the table's arrays disagree in length");
-        goto done;
+    if (!(t->starts = hold(&self->h, starts, 8, &n_starts, 0)) ||
+        !(t->items = hold(&self->h, items, 8, &n_items, 0)) ||
+        !(t->roles = hold(&self->h, roles, 1, &n_roles, 0)) ||
+        !(t->role_offsets = hold(&self->h, role_offsets, 8, &n_role_offsets, 0)) ||
+        !(t->weights = hold(&self->h, weights, 8, &n_weights, 0)) ||
+        !(t->first = hold(&self->h, firsts, 4, &n_first, 0)) ||
+        !(t->single = hold(&self->h, singles, 1, &n_single, 0))) {
+        Py_DECREF(self);
+        return NULL;
     }
-    for (Py_ssize_t k = 0; k < n_items; k++) {
-        if (t.items[k] < 0 || t.items[k] >= t.parts) {
-            PyErr_SetString(PyExc_ValueError, "a name holds a part out of range");
-            goto done;
-        }
+    t->names = n_starts - 1;
+    t->parts = n_weights;
+    int bad = t->names < 0 || n_role_offsets != n_starts || n_first != t->parts ||
+              n_single != t->parts || (Py_ssize_t)t->starts[t->names] != n_items ||
+              (Py_ssize_t)t->role_offsets[t->names] != n_roles;
+    for (Py_ssize_t n = 0; !bad && n < t->names; n++)
+        bad = t->starts[n] > t->starts[n + 1] ||
+              t->role_offsets[n + 1] - t->role_offsets[n] != t->starts[n + 1] - t->starts[n];
+    for (Py_ssize_t k = 0; !bad && k < n_items; k++) bad = t->items[k] < 0 || t->items[k] >= t->parts;
+    if (bad) {
+        PyErr_SetString(PyExc_ValueError, "the table's arrays disagree with one another");
+        Py_DECREF(self);
+        return NULL;
     }
-    qs = calloc((size_t)nq + 1, sizeof *qs);
-    if (qs == NULL) {
-        PyErr_NoMemory();
-        goto done;
-    }
+    return (PyObject *)self;
+}
+
+/* Read a query (a tuple of parts, see namenorm.fuzzy.FuzzyIndex.rank) into `qs`. */
+static int read_query(const table_view *t, PyObject *query_object, holder *h, query_part *qs,
+                      Py_ssize_t nq) {
     for (Py_ssize_t i = 0; i < nq; i++) {
         query_part *q = &qs[i];
         PyObject *near_parts, *near_sims, *near_rules, *names, *evidence, *common_names,
@@ -654,50 +689,39 @@ static PyObject *rank(PyObject *self, PyObject *args) {
                               &q->first, &single, &patronymic, &no_group, &q->weight,
                               &near_parts, &near_sims, &near_rules, &names, &evidence,
                               &common_names, &common_evidence))
-            goto done;
+            return -1;
         q->single = single;
         q->patronymic = patronymic;
         q->no_group = no_group;
         Py_ssize_t n_sims, n_rules, n_evidence, n_common_evidence;
-        if (!(q->near_parts = hold(&h, near_parts, 8, &q->near_count, 0)) ||
-            !(q->near_sims = hold(&h, near_sims, 8, &n_sims, 0)) ||
-            !(q->near_rules = hold(&h, near_rules, 1, &n_rules, 0)) ||
-            !(q->names = hold(&h, names, 8, &q->name_count, 0)) ||
-            !(q->evidence = hold(&h, evidence, 8, &n_evidence, 0)) ||
-            !(q->common_names = hold(&h, common_names, 8, &q->common_count, 0)) ||
-            !(q->common_evidence = hold(&h, common_evidence, 8, &n_common_evidence, 0)))
-            goto done;
-        if (n_sims != q->near_count || n_rules != q->near_count || n_evidence != q->name_count ||
-            n_common_evidence != q->common_count) {
-            PyErr_SetString(PyExc_ValueError, "a query part's arrays disagree in length");
-            goto done;
+        if (!(q->near_parts = hold(h, near_parts, 8, &q->near_count, 0)) ||
+            !(q->near_sims = hold(h, near_sims, 8, &n_sims, 0)) ||
+            !(q->near_rules = hold(h, near_rules, 1, &n_rules, 0)) ||
+            !(q->names = hold(h, names, 8, &q->name_count, 0)) ||
+            !(q->evidence = hold(h, evidence, 8, &n_evidence, 0)) ||
+            !(q->common_names = hold(h, common_names, 8, &q->common_count, 0)) ||
+            !(q->common_evidence = hold(h, common_evidence, 8, &n_common_evidence, 0)))
+            return -1;
+        int bad = n_sims != q->near_count || n_rules != q->near_count ||
+                  n_evidence != q->name_count || n_common_evidence != q->common_count;
+        for (Py_ssize_t k = 0; !bad && k < q->name_count; k++)
+            bad = q->names[k] < 0 || q->names[k] >= t->names;
+        for (Py_ssize_t k = 0; !bad && k < q->common_count; k++)
+            bad = q->common_names[k] < 0 || q->common_names[k] >= t->names;
+        for (Py_ssize_t k = 0; !bad && k < q->near_count; k++)
+            bad = q->near_rules[k] < 0 || q->near_rules[k] > 30;
+        if (bad) {
+            PyErr_SetString(PyExc_ValueError, "a query part's arrays are inconsistent");
+            return -1;
         }
-        for (Py_ssize_t k = 0; k < q->name_count; k++)
-            if (q->names[k] < 0 || q->names[k] >= t.names) goto out_of_range;
-        for (Py_ssize_t k = 0; k < q->common_count; k++)
-            if (q->common_names[k] < 0 || q->common_names[k] >= t.names) goto out_of_range;
-        for (Py_ssize_t k = 0; k < q->near_count; k++)
-            if (q->near_rules[k] < 0 || q->near_rules[k] > 30) goto out_of_range;
     }
-    Py_ssize_t n_scratch, n_out_names, n_out_scores;
-    double *total = (double *)hold(&h, scratch_object, 8, &n_scratch, 1);
-    int64_t *out_names = (int64_t *)hold(&h, out_names_object, 8, &n_out_names, 1);
-    double *out_scores = (double *)hold(&h, out_scores_object, 8, &n_out_scores, 1);
-    if (!total || !out_names || !out_scores) goto done;
-    if (n_scratch != t.names || n_out_names < p.candidates || n_out_scores < p.candidates) {
-        PyErr_SetString(PyExc_ValueError, "scratch or output arrays of the wrong size");
-        goto done;
-    }
-    best = malloc((size_t)p.candidates * sizeof *best);
-    if (best == NULL) {
-        PyErr_NoMemory();
-        goto done;
-    }
+    return 0;
+}
+
+/* The best names by evidence (FuzzyIndex._by_evidence); -1 on no memory. */
+static long choose(const params *p, const query_part *qs, Py_ssize_t nq, double *total,
+                   ranked *best) {
     long chosen = 0;
-    int failed = 0;
-    long kept = 0;
-    Py_BEGIN_ALLOW_THREADS
-    /* Evidence (FuzzyIndex._by_evidence). */
     int found = 0, rare = 0, common = 0, last = -1;
     Py_ssize_t common_total = 0;
     for (Py_ssize_t i = 0; i < nq; i++) {
@@ -709,60 +733,87 @@ static PyObject *rank(PyObject *self, PyObject *args) {
         if (qs[i].common_count) common++;
         common_total += qs[i].common_count;
     }
+    if (!found) return 0;
     if (found == 1 && !common) {
         for (Py_ssize_t k = 0; k < qs[last].name_count; k++)
-            offer(best, &chosen, p.candidates, qs[last].names[k], qs[last].evidence[k]);
-    } else if (found) {
-        unsigned char *keep = malloc((size_t)common_total + 1);
-        if (keep == NULL) {
-            failed = 1;
-        } else {
-            for (Py_ssize_t i = 0; i < nq; i++)
-                for (Py_ssize_t k = 0; k < qs[i].name_count; k++)
-                    total[qs[i].names[k]] += qs[i].evidence[k];
-            /* common parts only confirm names a rarer part found: decided on the rare
-               parts' sums alone, before any common evidence is added */
-            Py_ssize_t c = 0;
-            for (Py_ssize_t i = 0; i < nq; i++)
-                for (Py_ssize_t k = 0; k < qs[i].common_count; k++)
-                    keep[c++] = !rare || total[qs[i].common_names[k]] > 0;
-            c = 0;
-            for (Py_ssize_t i = 0; i < nq; i++)
-                for (Py_ssize_t k = 0; k < qs[i].common_count; k++)
-                    if (keep[c++]) total[qs[i].common_names[k]] += qs[i].common_evidence[k];
-            /* each name once: its sum is read, then marked negative (sums are positive) */
-            for (int pass = 0; pass < 2; pass++) {
-                c = 0;
-                for (Py_ssize_t i = 0; i < nq; i++) {
-                    for (Py_ssize_t k = 0; k < qs[i].name_count; k++) {
-                        int64_t name = qs[i].names[k];
-                        if (pass == 1) {
-                            total[name] = 0.0;
-                        } else if (total[name] >= 0) {
-                            offer(best, &chosen, p.candidates, name, total[name]);
-                            total[name] = -1.0;
-                        }
-                    }
-                    for (Py_ssize_t k = 0; k < qs[i].common_count; k++) {
-                        int64_t name = qs[i].common_names[k];
-                        if (!keep[c++]) continue;
-                        if (pass == 1) {
-                            total[name] = 0.0;
-                        } else if (total[name] >= 0) {
-                            offer(best, &chosen, p.candidates, name, total[name]);
-                            total[name] = -1.0;
-                        }
-                    }
+            offer(best, &chosen, p->candidates, qs[last].names[k], qs[last].evidence[k]);
+        return chosen;
+    }
+    unsigned char *keep = malloc((size_t)common_total + 1);
+    if (keep == NULL) return -1;
+    for (Py_ssize_t i = 0; i < nq; i++)
+        for (Py_ssize_t k = 0; k < qs[i].name_count; k++) total[qs[i].names[k]] += qs[i].evidence[k];
+    /* common parts only confirm names a rarer part found: decided on the rare parts'
+       sums alone, before any common evidence is added */
+    Py_ssize_t c = 0;
+    for (Py_ssize_t i = 0; i < nq; i++)
+        for (Py_ssize_t k = 0; k < qs[i].common_count; k++)
+            keep[c++] = !rare || total[qs[i].common_names[k]] > 0;
+    c = 0;
+    for (Py_ssize_t i = 0; i < nq; i++)
+        for (Py_ssize_t k = 0; k < qs[i].common_count; k++)
+            if (keep[c++]) total[qs[i].common_names[k]] += qs[i].common_evidence[k];
+    /* each name once: its sum is read, then marked negative (sums are positive); the
+       second pass puts the scratch array back to zeros */
+    for (int pass = 0; pass < 2; pass++) {
+        c = 0;
+        for (Py_ssize_t i = 0; i < nq; i++) {
+            for (Py_ssize_t k = 0; k < qs[i].name_count + qs[i].common_count; k++) {
+                int is_common = k >= qs[i].name_count;
+                if (is_common && !keep[c++]) continue;
+                int64_t name = is_common ? qs[i].common_names[k - qs[i].name_count] : qs[i].names[k];
+                if (pass == 1) {
+                    total[name] = 0.0;
+                } else if (total[name] >= 0) {
+                    offer(best, &chosen, p->candidates, name, total[name]);
+                    total[name] = -1.0;
                 }
             }
-            free(keep);
         }
     }
+    free(keep);
+    return chosen;
+}
+
+static PyObject *table_rank(TableObject *self, PyObject *args) {
+    PyObject *query_object, *scratch_object, *out_names_object, *out_scores_object;
+    double floor;
+    Py_ssize_t first;
+    if (!PyArg_ParseTuple(args, "O!dnOOO:rank", &PyTuple_Type, &query_object, &floor, &first,
+                          &scratch_object, &out_names_object, &out_scores_object))
+        return NULL;
+    const params *p = &self->p;
+    const table_view *t = &self->t;
+    Py_ssize_t nq = PyTuple_GET_SIZE(query_object);
+    holder h;
+    if (holder_init(&h, 3 + 7 * nq) < 0) return NULL;
+    query_part *qs = calloc((size_t)nq + 1, sizeof *qs);
+    ranked *best = malloc((size_t)p->candidates * sizeof *best);
+    PyObject *result = NULL;
+    if (qs == NULL || best == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (read_query(t, query_object, &h, qs, nq) < 0) goto done;
+    Py_ssize_t n_scratch, n_out_names, n_out_scores;
+    double *total = (double *)hold(&h, scratch_object, 8, &n_scratch, 1);
+    int64_t *out_names = (int64_t *)hold(&h, out_names_object, 8, &n_out_names, 1);
+    double *out_scores = (double *)hold(&h, out_scores_object, 8, &n_out_scores, 1);
+    if (!total || !out_names || !out_scores) goto done;
+    if (n_scratch != t->names || n_out_names < p->candidates || n_out_scores < p->candidates) {
+        PyErr_SetString(PyExc_ValueError, "scratch or output arrays of the wrong size");
+        goto done;
+    }
+    long kept = 0;
+    int failed = 0;
+    Py_BEGIN_ALLOW_THREADS
+    long chosen = choose(p, qs, nq, total, best);
+    failed = chosen < 0;
     /* The bound, then the score, of each name chosen (FuzzyIndex.candidates). */
     for (long k = 0; k < chosen && !failed; k++) {
         int64_t name = best[k].name;
-        if (floor == floor && !could_reach(&p, &t, qs, nq, name, floor)) continue;
-        double score = score_name(&p, &t, qs, nq, name, first);
+        if (floor == floor && !could_reach(p, t, qs, nq, name, floor)) continue;
+        double score = score_name(p, t, qs, nq, name, first, NULL);
         if (score < 0) {
             failed = 1;
             break;
@@ -777,9 +828,6 @@ static PyObject *rank(PyObject *self, PyObject *args) {
         goto done;
     }
     result = PyLong_FromLong(kept);
-    goto done;
-out_of_range:
-    PyErr_SetString(PyExc_IndexError, "a number is out of range");
 done:
     free(qs);
     free(best);
@@ -787,14 +835,115 @@ done:
     return result;
 }
 
+static PyObject *ints(const int *values, int n) {
+    PyObject *out = PyTuple_New(n);
+    if (out == NULL) return NULL;
+    for (int k = 0; k < n; k++) {
+        PyObject *item = PyLong_FromLong(values[k]);
+        if (item == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(out, k, item);
+    }
+    return out;
+}
+
+static PyObject *table_explain(TableObject *self, PyObject *args) {
+    PyObject *query_object;
+    int64_t name;
+    Py_ssize_t first;
+    if (!PyArg_ParseTuple(args, "O!Ln:explain", &PyTuple_Type, &query_object, &name, &first))
+        return NULL;
+    const table_view *t = &self->t;
+    if (name < 0 || name >= t->names) {
+        PyErr_SetString(PyExc_IndexError, "no such name");
+        return NULL;
+    }
+    Py_ssize_t nq = PyTuple_GET_SIZE(query_object);
+    int nt = (int)(t->starts[name + 1] - t->starts[name]);
+    holder h;
+    if (holder_init(&h, 7 * nq) < 0) return NULL;
+    query_part *qs = calloc((size_t)nq + 1, sizeof *qs);
+    record rec = {0};
+    size_t room = (size_t)(nq + 1) * (size_t)(nt + 1);
+    rec.pairs = malloc(room * sizeof *rec.pairs);
+    rec.missing = malloc((size_t)(nt + 1) * sizeof(int));
+    rec.conflict_t = malloc((size_t)(nt + 1) * sizeof(int));
+    rec.extra = malloc((size_t)(nq + 1) * sizeof(int));
+    rec.conflict_q = malloc((size_t)(nq + 1) * sizeof(int));
+    PyObject *result = NULL, *pairs = NULL, *conflicts = NULL, *missing = NULL, *extra = NULL;
+    if (!qs || !rec.pairs || !rec.missing || !rec.conflict_t || !rec.extra || !rec.conflict_q) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (read_query(t, query_object, &h, qs, nq) < 0) goto done;
+    double score = score_name(&self->p, t, qs, nq, name, first, &rec);
+    if (score < 0) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    pairs = PyTuple_New(rec.n_pairs);
+    conflicts = PyTuple_New(rec.n_conflicts);
+    missing = ints(rec.missing, rec.n_missing);
+    extra = ints(rec.extra, rec.n_extra);
+    if (!pairs || !conflicts || !missing || !extra) goto done;
+    for (int k = 0; k < rec.n_pairs; k++) {
+        option o = rec.pairs[k];
+        PyObject *item = Py_BuildValue("(iidi)", o.i, o.j, o.sim, o.rule);
+        if (item == NULL) goto done;
+        PyTuple_SET_ITEM(pairs, k, item);
+    }
+    for (int k = 0; k < rec.n_conflicts; k++) {
+        PyObject *item = Py_BuildValue("(ii)", rec.conflict_q[k], rec.conflict_t[k]);
+        if (item == NULL) goto done;
+        PyTuple_SET_ITEM(conflicts, k, item);
+    }
+    result = Py_BuildValue("(dOOOO)", score, pairs, missing, extra, conflicts);
+done:
+    Py_XDECREF(pairs);
+    Py_XDECREF(conflicts);
+    Py_XDECREF(missing);
+    Py_XDECREF(extra);
+    free(qs);
+    free(rec.pairs);
+    free(rec.missing);
+    free(rec.conflict_t);
+    free(rec.extra);
+    free(rec.conflict_q);
+    release(&h);
+    return result;
+}
+
+static PyMethodDef table_methods[] = {
+    {"rank", (PyCFunction)table_rank, METH_VARARGS,
+     "rank(query, floor, first, scratch, out_names, out_scores) -> int\n\n"
+     "Score the names a query's evidence leads to (see namenorm.fuzzy.FuzzyIndex.rank)."},
+    {"explain", (PyCFunction)table_explain, METH_VARARGS,
+     "explain(query, name, first) -> (score, pairs, missing, extra, conflicts)\n\n"
+     "Score one name and say how: pairs (query part, table part, similarity, rule) in\n"
+     "the order they were aligned, table parts left out, query parts left over, and\n"
+     "contradicting (query part, table part), all by position."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject TableType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "namenorm._kernel.Table",
+    .tp_basicsize = sizeof(TableObject),
+    .tp_dealloc = (destructor)table_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Table(starts, items, roles, role_offsets, weights, firsts, singles, params)\n\n"
+              "A table's names for ranking: per name its parts and their roles; per part\n"
+              "its weight, first letter and whether it is one letter long.",
+    .tp_methods = table_methods,
+    .tp_new = table_new,
+};
+
 static PyMethodDef methods[] = {
     {"code_sims", code_sims, METH_VARARGS,
      "code_sims(query codes, consonants, skeletons as (blob, offsets) x3, table the same,\n"
      "query_at, table_at, out, vowel_cost, swap_cost, same_code)\n\n"
      "Fill out[k] with how alike query string query_at[k] and table row table_at[k] are."},
-    {"rank", rank, METH_VARARGS,
-     "rank(table, params, query, floor, first, scratch, out_names, out_scores) -> int\n\n"
-     "Score the names a query's evidence leads to (see namenorm.fuzzy.FuzzyIndex.rank)."},
     {"levenshtein", levenshtein, METH_VARARGS,
      "levenshtein(a: bytes, b: bytes) -> int: the edit distance of two byte strings."},
     {NULL, NULL, 0, NULL},
@@ -806,4 +955,15 @@ static struct PyModuleDef module = {
     NULL, NULL, NULL, NULL,
 };
 
-PyMODINIT_FUNC PyInit__kernel(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__kernel(void) {
+    if (PyType_Ready(&TableType) < 0) return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL) return NULL;
+    Py_INCREF(&TableType);
+    if (PyModule_AddObject(m, "Table", (PyObject *)&TableType) < 0) {
+        Py_DECREF(&TableType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from namenorm._kernel import rank
+from namenorm._kernel import Table
 from namenorm.fold import fold
 from namenorm.keys import split_person, structure
 from namenorm.names import given_group, patronymic_group
@@ -195,8 +195,10 @@ def fathers(given: tuple[str, ...]) -> frozenset[str]:
     return frozenset(found)
 
 
+@lru_cache(maxsize=1 << 16)
 def _is_patronymic(part: str) -> bool:
-    return any(part.endswith(e) for e in structure().patronymic_endings) or (
+    """Whether a part reads as a patronymic: by its ending, or as a known father's."""
+    return part.endswith(structure().patronymic_endings) or (
         len(part) > 6 and patronymic_group(part) is not None
     )
 
@@ -304,7 +306,7 @@ class FuzzyIndex:
         self._names: dict[int, _Name] = {}
         self._query_weights: dict[str, float] = {}
         self._local = threading.local()
-        self._kernel_table: tuple[object, ...] | None = None
+        self._kernel_table: Table | None = None
         self._kernel_parts: dict[str, tuple[object, ...]] = {}
         self._kernel_params = (
             CANDIDATES,
@@ -388,36 +390,11 @@ class FuzzyIndex:
         if not query or all(len(p) < 2 for p in query):
             return []
         self.prepare(query)
-        read = []
-        for p in query:
-            found = self._kernel_parts.get(p)
-            if found is None:
-                near = self.neighbours.of(p) if len(p) > 1 else EMPTY
-                evidence = self._evidence_of(p, near)
-                found = (
-                    ord(p[0]),
-                    len(p) == 1,
-                    _is_patronymic(p),
-                    given_group(p) is None,
-                    self._query_weight(p, near),
-                    near.numbers,
-                    near.sims_by_number,
-                    near.rules_by_number,
-                    *evidence,
-                )
-                if len(self._kernel_parts) > 100_000:
-                    self._kernel_parts.clear()
-                self._kernel_parts[p] = found
-            if p in father and not found[2]:
-                found = (*found[:2], True, *found[3:])
-            read.append(found)
         bound = floor is not None and len(query) > 1 and all(len(p) > 1 for p in query)
         names = np.empty(CANDIDATES, np.int64)
         scores = np.empty(CANDIDATES)
-        count = rank(
-            self._table_arrays(),
-            self._kernel_params,
-            tuple(read),
+        count = self._table().rank(
+            self._kernel_query(query, father),
             floor if bound and floor is not None else math.nan,
             -1 if first is None else first,
             self._scratch(),
@@ -428,11 +405,63 @@ class FuzzyIndex:
         ranked.sort(key=lambda r: -r[1])
         return ranked
 
-    def _table_arrays(self) -> tuple[object, ...]:
+    def explained(
+        self,
+        query: tuple[str, ...],
+        name: int,
+        first: int | None = None,
+        father: frozenset[str] = frozenset(),
+    ) -> Scored:
+        """One name scored and explained by the kernel: what :meth:`score` gives, from
+        the compiled scorer (a lookup explains the names it reports this way)."""
+        self.prepare(query)
+        score, pairs, missing, extra, conflicts = self._table().explain(
+            self._kernel_query(query, father), name, -1 if first is None else first
+        )
+        toks, roles = self._name(name).texts, self._roles[name]
+        return Scored(
+            name=name,
+            entity=self.entities[name],
+            score=score,
+            spelling=self.spellings[name],
+            pairs=tuple(Pair(query[i], toks[j], sim, NEAR_RULES[r]) for i, j, sim, r in pairs),
+            missing=tuple(f"{toks[j]}/{roles[j]}" for j in missing),
+            extra=tuple(query[i] for i in extra),
+            conflicts=tuple((query[i], toks[j]) for i, j in conflicts),
+        )
+
+    def _kernel_query(self, query: tuple[str, ...], father: frozenset[str]) -> tuple[object, ...]:
+        """A query's parts as the kernel reads them (remembered per part, except what
+        depends on the query: whether a part follows "son of")."""
+        read = []
+        for p in query:
+            found = self._kernel_parts.get(p)
+            if found is None:
+                near = self.neighbours.of(p) if len(p) > 1 else EMPTY
+                found = (
+                    ord(p[0]),
+                    len(p) == 1,
+                    _is_patronymic(p),
+                    given_group(p) is None,
+                    self._query_weight(p, near),
+                    near.numbers,
+                    near.sims_by_number,
+                    near.rules_by_number,
+                    *self._evidence_of(p, near),
+                )
+                if len(self._kernel_parts) > 100_000:
+                    self._kernel_parts.clear()
+                self._kernel_parts[p] = found
+            if p in father and not found[2]:
+                found = (*found[:2], True, *found[3:])
+            read.append(found)
+        return tuple(read)
+
+    def _table(self) -> Table:
         """The table's names as the kernel reads them (see ``_kernel.c``)."""
         if self._kernel_table is None:
             texts = self._texts
-            self._kernel_table = (
+            self._kernel_table = Table(
                 self._tokens.starts,
                 self._tokens.items,
                 self._roles.blob,
@@ -440,6 +469,7 @@ class FuzzyIndex:
                 self._weights,
                 array("i", [ord(t[0]) if t else 0 for t in texts]),
                 bytes(len(t) == 1 for t in texts),
+                self._kernel_params,
             )
         return self._kernel_table
 
@@ -740,9 +770,8 @@ class FuzzyIndex:
             return 1.0
         found = self._query_weights.get(part)
         if found is None:
-            own = self._numbers.get(part)
-            if own >= 0:
-                found = self._weights[own]
+            if near.own >= 0:
+                found = self._weights[near.own]
             elif len(near.parts):
                 found = float(self._weights_np[near.parts].min())
             else:

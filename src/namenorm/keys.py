@@ -100,7 +100,7 @@ class PersonName:
 
 def _is_patronymic(word: str) -> bool:
     folded = "".join(fold(word))
-    return any(folded.endswith(end) for end in structure().patronymic_endings)
+    return folded.endswith(structure().patronymic_endings)
 
 
 @lru_cache(maxsize=1 << 16)

@@ -177,6 +177,7 @@ class Near:
     __slots__ = (
         "_lists",
         "numbers",
+        "own",
         "parts",
         "rules",
         "rules_by_number",
@@ -184,7 +185,11 @@ class Near:
         "sims_by_number",
     )
 
-    def __init__(self, parts: Ints, sims: Floats, rules: Rules, by_number: Ints) -> None:
+    def __init__(
+        self, parts: Ints, sims: Floats, rules: Rules, by_number: Ints, own: int = -1
+    ) -> None:
+        self.own = own
+        """The query part's own number in the table, or -1."""
         self.parts = parts
         self.sims = sims
         self.rules = rules
@@ -483,9 +488,9 @@ class Neighbours:
         for k in range(len(queries)):
             a, b = bounds[k], bounds[k + 1]
             if a == b:
-                out.append(EMPTY)
+                out.append(EMPTY)  # a table part is always its own neighbour: own is -1
                 continue
-            out.append(Near(table_part[a:b], best[a:b], rules[a:b], by_number[a:b]))
+            out.append(Near(table_part[a:b], best[a:b], rules[a:b], by_number[a:b], queries[k].own))
         return out
 
     def _equivalences(

@@ -195,8 +195,7 @@ class Resolver:
             return Resolution(name, None)
         top = ranked[0][1]
         reported = ranked[:1] + [r for r in ranked[1:] if top - r[1] < MARGIN]
-        nears = [fuzzy.neighbours.of(p) for p in query]
-        scored = [fuzzy.score(query, nears, number, first, father) for number, _ in reported]
+        scored = [fuzzy.explained(query, number, first, father) for number, _ in reported]
         qkey = " ".join(query)
         if len(scored) > 1:
             return Resolution(name, None, tuple(self._fuzzy_match(s, qkey) for s in scored))
