@@ -381,11 +381,11 @@ class FuzzyIndex:
         father: frozenset[str] = frozenset(),
     ) -> list[tuple[int, float]]:
         """The names a lookup must weigh and their scores, best first: what
-        :meth:`candidates` finds, without the explanations (a lookup explains the
-        name it returns only, with :meth:`score`).
+        :meth:`candidates` finds, without the explanations (a lookup explains only
+        the names it reports, with :meth:`explained`).
 
         The evidence, the bound and the scores are computed by the compiled kernel
-        (:func:`namenorm._kernel.rank`), step for step as :meth:`candidates` does.
+        (``namenorm._kernel.Table.rank``), step for step as :meth:`candidates` does.
         """
         if not query or all(len(p) < 2 for p in query):
             return []
