@@ -1,15 +1,27 @@
-"""The compiled kernel agrees with a plain reference: Levenshtein by dynamic programming,
-and the pair similarity written out from its definition in namenorm.neighbours."""
+"""The compiled kernel agrees with plain references: Levenshtein by dynamic programming,
+and the neighbours of a part written out from their definition in namenorm.neighbours.
+(The ranking kernel is checked against the Python scorer in test_candidates.)"""
 
 from __future__ import annotations
 
-import numpy as np
+from array import array
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from namenorm._kernel import code_sims, levenshtein
-from namenorm.neighbours import SAME_CODE, SWAP_COST, VOWEL_COST, _packed
+from namenorm._kernel import Rows, levenshtein
+from namenorm.neighbours import (
+    GROUP,
+    MIN_PART,
+    RULES,
+    SAME_CODE,
+    SHORT_FORM,
+    SWAP_COST,
+    VOWEL_COST,
+    Near,
+    build,
+)
 from namenorm.phonetic import codes, consonants, skeleton_of_code
 
 # Few letters, so that strings share many and the distances are not all "everything".
@@ -69,51 +81,136 @@ NAMES = [
     "muhammad",
     "zomor",
     "alzomor",
+    "elzomor",
     "tahini",
     "thini",
-    "a",
     "ab",
 ]
 
 
-def test_code_sims_matches_its_definition() -> None:
-    """Every pair of real name codes, in an order that switches query codes often."""
-    all_codes = sorted({c for n in NAMES for c in codes(n)})
-    query_at = np.repeat(np.arange(len(all_codes), dtype=np.int64), len(all_codes))
-    table_at = np.tile(np.arange(len(all_codes), dtype=np.int64), len(all_codes))
-    # shuffled rows: the kernel must not assume anything about their order
-    rng = np.random.default_rng(7)
-    order = rng.permutation(len(query_at))
-    query_at, table_at = query_at[order].copy(), table_at[order].copy()
-    out = np.empty(len(query_at))
-    side = (
-        *_packed(all_codes),
-        *_packed([consonants(c) for c in all_codes]),
-        *_packed([skeleton_of_code(c) for c in all_codes]),
+def _readings(part: str) -> list[tuple[str, bool]]:
+    """A part's spelling codes, then those of the part without a fused article."""
+    found = [(c, False) for c in codes(part)]
+    if part.startswith(("al", "el")) and len(part) >= 5:
+        found += [(c, True) for c in codes(part[2:])]
+    return found
+
+
+def expected_neighbours(part: str, table: list[str]) -> list[tuple[str, float, str]]:
+    """The neighbours of a part among table parts (no equivalences: none of these is in
+    a group here), straight from the definitions: every reading of each side, an
+    article off one side only when the other has none, best per table part."""
+    best: dict[str, tuple[float, str]] = {}
+    fused = part.startswith(("al", "el"))
+    for other in table:
+        other_fused = other.startswith(("al", "el"))
+        for row_code, row_bare in _readings(other):
+            for code, bare in _readings(part):
+                sim = python_sim(code, row_code)
+                plain = sim if not bare and not row_bare else 0.0
+                takes_off = (bare and not row_bare and not other_fused) or (
+                    not bare and row_bare and not fused
+                )
+                article = sim * SAME_CODE if takes_off else 0.0
+                value = max(plain, article)
+                rule = (
+                    "article" if article > plain else "spelling" if value >= SAME_CODE else "edit"
+                )
+                if value >= MIN_PART and (other not in best or value > best[other][0]):
+                    best[other] = (value, rule)
+    return sorted(((t, s, r) for t, (s, r) in best.items()), key=lambda x: (-x[1], x[0]))
+
+
+def test_neighbours_match_their_definition() -> None:
+    """Rows.near against a plain reading of the rules, every table row a candidate."""
+    table = sorted(set(NAMES) - {"mohammed", "muhammad", "alyaksandr", "oleksandr", "aleksandr"})
+    data = build(table)
+    rows = Rows(
+        data.codes.blob,
+        data.codes.offsets,
+        data.consonants.blob,
+        data.consonants.offsets,
+        data.skeletons.blob,
+        data.skeletons.offsets,
+        data.owner,
+        data.stripped,
+        data.fused,
+        array("q", [-1]) * len(table),  # no given-name groups
+        array("q", [-1]) * len(table),  # no patronymics
+        array("q", range(len(data.owner))),  # every row under one key
+        MIN_PART,
+        VOWEL_COST,
+        SWAP_COST,
+        SAME_CODE,
+        GROUP,
+        SHORT_FORM,
     )
-    code_sims(*side, *side, query_at, table_at, out, VOWEL_COST, SWAP_COST, SAME_CODE)
-    expected = [
-        python_sim(all_codes[q], all_codes[t]) for q, t in zip(query_at, table_at, strict=True)
-    ]
-    assert out.tolist() == pytest.approx(expected, abs=1e-12)
-    assert max(out) == SAME_CODE  # a code against itself
-    assert min(out) == 0.0  # very different codes are floored at zero
-
-
-def test_code_sims_rejects_pairs_out_of_range() -> None:
-    """A bad row number is an IndexError, not a read past the end of the blob."""
-    side = (*_packed(["ab"]), *_packed(["b"]), *_packed(["b"]))
-    out = np.empty(1)
-    with pytest.raises(IndexError):
-        code_sims(*side, *side, np.array([0]), np.array([1]), out, VOWEL_COST, SWAP_COST, SAME_CODE)
-    with pytest.raises(ValueError):
-        code_sims(
-            *side,
-            *side,
-            np.array([0]),
-            np.array([0]),
-            np.empty(1, np.float32),
-            VOWEL_COST,
-            SWAP_COST,
-            SAME_CODE,
+    compared = 0
+    rules_met = set()
+    for part in NAMES:
+        readings = _readings(part)
+        spans = array("q")
+        for number in range(len(readings)):
+            spans.extend((number, 0, len(data.owner)))
+        found = Near.of_kernel(
+            rows.near(
+                tuple(c.encode() for c, _ in readings),
+                tuple(consonants(c).encode() for c, _ in readings),
+                tuple(skeleton_of_code(c).encode() for c, _ in readings),
+                bytes(b for _, b in readings),
+                part.startswith(("al", "el")),
+                -1,
+                -1,
+                -1,
+                spans,
+                array("q"),
+                array("q"),
+            ),
+            -1,
         )
+        got = [
+            (table[n], s, RULES[r])
+            for n, s, r in zip(
+                found.parts.tolist(), found.sims.tolist(), found.rules.tolist(), strict=True
+            )
+        ]
+        want = expected_neighbours(part, table)
+        assert [(t, r) for t, _, r in got] == [(t, r) for t, _, r in want], part
+        assert [s for _, s, _ in got] == pytest.approx([s for _, s, _ in want], abs=1e-12), part
+        by_number = sorted(zip(found.parts.tolist(), found.sims.tolist(), strict=True))
+        assert (
+            list(zip(found.numbers.tolist(), found.sims_by_number.tolist(), strict=True))
+            == by_number
+        )
+        compared += len(got)
+        rules_met |= {(part, t, r) for t, _, r in got}
+    assert compared > 30
+    # the article rule was exercised: Alzomor meets Zomor without its al-
+    assert ("alzomor", "zomor", "article") in rules_met
+
+
+def test_rows_reject_inconsistent_input() -> None:
+    """A bad span or part number is an error, not a read past the end of an array."""
+    data = build(["ab", "abc"])
+    args = (
+        data.codes.blob,
+        data.codes.offsets,
+        data.consonants.blob,
+        data.consonants.offsets,
+        data.skeletons.blob,
+        data.skeletons.offsets,
+        data.owner,
+        data.stripped,
+        data.fused,
+        array("q", [-1, -1]),
+        array("q", [-1, -1]),
+    )
+    consts = (MIN_PART, VOWEL_COST, SWAP_COST, SAME_CODE, GROUP, SHORT_FORM)
+    with pytest.raises(ValueError):
+        Rows(*args, array("q", [0, 99]), *consts)  # a block row out of range
+    rows = Rows(*args, array("q", range(len(data.owner))), *consts)
+    query = ((b"ab",), (b"b",), (b"b",), b"\0", False, -1, -1, -1)
+    with pytest.raises(ValueError):
+        rows.near(*query, array("q", [0, 0, 99]), array("q"), array("q"))
+    with pytest.raises(IndexError):
+        rows.near(*query, array("q"), array("q", [7]), array("q"))

@@ -1,10 +1,12 @@
-/* The compiled inner loop of fuzzy lookup: how alike many pairs of name-part codes are.
+/* The compiled inner loops of fuzzy lookup (namenorm.neighbours and namenorm.fuzzy).
  *
  * A query part is compared with every table row its blocking keys find: hundreds of
  * pairs per part on a large table. Each pair needs three edit distances (between the
- * spelling codes, their consonants and their skeletons) and a little arithmetic; done
- * pair by pair from Python, that loop is most of a fuzzy lookup's time. Here it is one
- * call per batch, with the GIL released.
+ * spelling codes, their consonants and their skeletons) and a little arithmetic, and
+ * each lookup then weighs and scores a few candidate names. Done from Python, these
+ * loops were most of a fuzzy lookup's time. Here they run with the GIL released:
+ * Rows.near finds the neighbours of a query part, Table.rank ranks the candidates of
+ * a lookup and Table.explain explains one of them.
  *
  * Strings arrive packed, as in namenorm.store.Strings: one blob of bytes and an array
  * of uint64 offsets (string i is blob[offsets[i]:offsets[i + 1]]). Codes are ASCII, so
@@ -93,134 +95,7 @@ static Py_ssize_t distance(const pattern *p, const unsigned char *text, Py_ssize
     return score;
 }
 
-static int get_packed(PyObject *blob, PyObject *offsets, Py_buffer *blob_view,
-                      Py_buffer *offsets_view, packed *out) {
-    if (PyObject_GetBuffer(blob, blob_view, PyBUF_SIMPLE) < 0) return -1;
-    if (PyObject_GetBuffer(offsets, offsets_view, PyBUF_FORMAT) < 0) {
-        PyBuffer_Release(blob_view);
-        return -1;
-    }
-    if (offsets_view->itemsize != 8 || offsets_view->len < 8) {
-        PyErr_SetString(PyExc_ValueError, "offsets must be a non-empty array of 64-bit integers");
-        PyBuffer_Release(offsets_view);
-        PyBuffer_Release(blob_view);
-        return -1;
-    }
-    out->blob = blob_view->buf;
-    out->offsets = offsets_view->buf;
-    out->count = offsets_view->len / 8 - 1;
-    out->blob_len = blob_view->len;
-    return 0;
-}
-
 #define SIDES 3 /* codes, consonants, skeletons */
-
-static PyObject *code_sims(PyObject *self, PyObject *args) {
-    (void)self;
-    PyObject *objects[4 * SIDES + 3];
-    double vowel_cost, swap_cost, same_code;
-    if (!PyArg_ParseTuple(args, "OOOOOOOOOOOOOOOddd:code_sims", &objects[0], &objects[1],
-                          &objects[2], &objects[3], &objects[4], &objects[5], &objects[6],
-                          &objects[7], &objects[8], &objects[9], &objects[10], &objects[11],
-                          &objects[12], &objects[13], &objects[14], &vowel_cost, &swap_cost,
-                          &same_code))
-        return NULL;
-    Py_buffer views[4 * SIDES + 3];
-    int held = 0;
-    packed query[SIDES], table[SIDES];
-    PyObject *result = NULL;
-    for (int s = 0; s < SIDES; s++) {
-        if (get_packed(objects[2 * s], objects[2 * s + 1], &views[held], &views[held + 1],
-                       &query[s]) < 0)
-            goto done;
-        held += 2;
-    }
-    for (int s = 0; s < SIDES; s++) {
-        if (get_packed(objects[2 * SIDES + 2 * s], objects[2 * SIDES + 2 * s + 1], &views[held],
-                       &views[held + 1], &table[s]) < 0)
-            goto done;
-        held += 2;
-    }
-    Py_buffer *at_query = &views[held], *at_table = &views[held + 1], *out = &views[held + 2];
-    if (PyObject_GetBuffer(objects[4 * SIDES], at_query, PyBUF_FORMAT) < 0) goto done;
-    held++;
-    if (PyObject_GetBuffer(objects[4 * SIDES + 1], at_table, PyBUF_FORMAT) < 0) goto done;
-    held++;
-    if (PyObject_GetBuffer(objects[4 * SIDES + 2], out, PyBUF_WRITABLE | PyBUF_FORMAT) < 0)
-        goto done;
-    held++;
-    Py_ssize_t n = at_query->len / 8;
-    if (at_query->itemsize != 8 || at_table->itemsize != 8 || at_table->len != at_query->len ||
-        out->itemsize != 8 || out->len != at_query->len || out->format == NULL ||
-        strcmp(out->format, "d") != 0) {
-        PyErr_SetString(PyExc_ValueError,
-                        "pairs must be two int64 arrays and out a float64 array, all one length");
-        goto done;
-    }
-    const int64_t *qs = at_query->buf, *ts = at_table->buf;
-    for (Py_ssize_t k = 0; k < n; k++) {
-        if (qs[k] < 0 || qs[k] >= query[0].count || ts[k] < 0 || ts[k] >= table[0].count) {
-            PyErr_Format(PyExc_IndexError, "pair %zd is out of range", k);
-            goto done;
-        }
-    }
-    for (int s = 0; s < SIDES; s++) {
-        if (query[s].count != query[0].count || table[s].count != table[0].count) {
-            PyErr_SetString(PyExc_ValueError, "codes, consonants and skeletons differ in number");
-            goto done;
-        }
-    }
-    double *sims = out->buf;
-    int failed = 0;
-    pattern *patterns = malloc(SIDES * sizeof *patterns);
-    if (patterns == NULL) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    Py_BEGIN_ALLOW_THREADS
-    for (int s = 0; s < SIDES; s++) {
-        memset(patterns[s].eq, 0, sizeof patterns[s].eq);
-        patterns[s].len = 0;
-        patterns[s].text = NULL;
-    }
-    int64_t current = -1;
-    for (Py_ssize_t k = 0; k < n && !failed; k++) {
-        if (qs[k] != current) {
-            current = qs[k];
-            for (int s = 0; s < SIDES; s++) {
-                uint64_t a = query[s].offsets[current], b = query[s].offsets[current + 1];
-                pattern_set(&patterns[s], query[s].blob + a, (Py_ssize_t)(b - a));
-            }
-        }
-        Py_ssize_t d[SIDES];
-        for (int s = 0; s < SIDES; s++) {
-            uint64_t a = table[s].offsets[ts[k]], b = table[s].offsets[ts[k] + 1];
-            d[s] = distance(&patterns[s], table[s].blob + a, (Py_ssize_t)(b - a));
-            if (d[s] < 0) failed = 1;
-        }
-        /* d[0] codes, d[1] consonants, d[2] skeletons: each level's extra edits are
-           the cheaper kinds (vowels, then swaps within a skeleton class). */
-        double vowels = d[0] > d[1] ? (double)(d[0] - d[1]) : 0.0;
-        double swaps = d[1] > d[2] ? (double)(d[1] - d[2]) : 0.0;
-        double cost = vowel_cost * vowels + swap_cost * swaps + (double)d[2];
-        Py_ssize_t longest = patterns[0].len;
-        uint64_t a = table[0].offsets[ts[k]], b = table[0].offsets[ts[k] + 1];
-        if ((Py_ssize_t)(b - a) > longest) longest = (Py_ssize_t)(b - a);
-        double sim = same_code - cost / (0.5 * (double)longest + 1.0);
-        sims[k] = sim > 0.0 ? sim : 0.0;
-    }
-    Py_END_ALLOW_THREADS
-    free(patterns);
-    if (failed) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    result = Py_None;
-    Py_INCREF(result);
-done:
-    for (int i = 0; i < held; i++) PyBuffer_Release(&views[i]);
-    return result;
-}
 
 static PyObject *levenshtein(PyObject *self, PyObject *args) {
     (void)self;
@@ -851,7 +726,7 @@ static PyObject *ints(const int *values, int n) {
 
 static PyObject *table_explain(TableObject *self, PyObject *args) {
     PyObject *query_object;
-    int64_t name;
+    long long name;
     Py_ssize_t first;
     if (!PyArg_ParseTuple(args, "O!Ln:explain", &PyTuple_Type, &query_object, &name, &first))
         return NULL;
@@ -939,11 +814,332 @@ static PyTypeObject TableType = {
     .tp_new = table_new,
 };
 
+/* ---- The neighbours of one query part (namenorm.neighbours) -----------------------
+ *
+ * Rows.near() compares a query part's spelling codes with the table rows its blocking
+ * keys found, and returns the table parts alike enough to be its neighbours, each with
+ * its best similarity and the rule behind it, after the equivalences (one given name,
+ * one father) have been put over the letters. It is the specification in
+ * neighbours.py's module docstring, computed in one pass; tests compare it with a
+ * plain Python reading of that specification.
+ */
+
+enum { R_SAME, R_GIVEN, R_PATRONYMIC, R_SPELLING, R_EDIT, R_INITIAL, R_ARTICLE, R_SHORT };
+
+typedef struct {
+    PyObject_HEAD
+    holder h;
+    packed strings[SIDES]; /* row -> code, consonants, skeleton */
+    const int64_t *owner;  /* row -> table part */
+    const unsigned char *stripped; /* row -> 1: the code of the part without its article */
+    const unsigned char *fused;    /* part -> 1: the part starts with a fused article */
+    const int64_t *given, *patronymic; /* part -> group number, or -1 */
+    const int64_t *block_rows;
+    Py_ssize_t rows, parts, block_count;
+    double min_part, vowel_cost, swap_cost, same_code, group, short_form;
+} RowsObject;
+
+static void rows_dealloc(RowsObject *self) {
+    release(&self->h);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *rows_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
+    PyObject *objects[6], *owner, *stripped, *fused, *given, *patronymic, *block_rows;
+    RowsObject *self = NULL;
+    static char *keywords[] = {"codes", "code_offsets", "consonants", "consonant_offsets",
+                               "skeletons", "skeleton_offsets", "owner", "stripped", "fused",
+                               "given", "patronymic", "block_rows", "min_part", "vowel_cost",
+                               "swap_cost", "same_code", "group", "short_form", NULL};
+    double min_part, vowel_cost, swap_cost, same_code, group, short_form;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOOOOOOOOOdddddd:Rows", keywords,
+                                     &objects[0], &objects[1], &objects[2], &objects[3],
+                                     &objects[4], &objects[5], &owner, &stripped, &fused,
+                                     &given, &patronymic, &block_rows, &min_part, &vowel_cost,
+                                     &swap_cost, &same_code, &group, &short_form))
+        return NULL;
+    self = (RowsObject *)type->tp_alloc(type, 0);
+    if (self == NULL) return NULL;
+    if (holder_init(&self->h, 12) < 0) goto fail;
+    for (int k = 0; k < SIDES; k++) {
+        Py_ssize_t n_blob, n_offsets;
+        const unsigned char *blob = hold(&self->h, objects[2 * k], 1, &n_blob, 0);
+        const uint64_t *offsets = blob ? hold(&self->h, objects[2 * k + 1], 8, &n_offsets, 0) : NULL;
+        if (!offsets) goto fail;
+        if (n_offsets < 1 || offsets[n_offsets - 1] > (uint64_t)n_blob) goto bad;
+        for (Py_ssize_t i = 0; i + 1 < n_offsets; i++)
+            if (offsets[i] > offsets[i + 1]) goto bad;
+        self->strings[k] = (packed){blob, offsets, n_offsets - 1, n_blob};
+    }
+    Py_ssize_t n_owner, n_stripped, n_given, n_patronymic;
+    if (!(self->owner = hold(&self->h, owner, 8, &n_owner, 0)) ||
+        !(self->stripped = hold(&self->h, stripped, 1, &n_stripped, 0)) ||
+        !(self->fused = hold(&self->h, fused, 1, &self->parts, 0)) ||
+        !(self->given = hold(&self->h, given, 8, &n_given, 0)) ||
+        !(self->patronymic = hold(&self->h, patronymic, 8, &n_patronymic, 0)) ||
+        !(self->block_rows = hold(&self->h, block_rows, 8, &self->block_count, 0)))
+        goto fail;
+    self->rows = self->strings[0].count;
+    if (self->strings[1].count != self->rows || self->strings[2].count != self->rows ||
+        n_owner != self->rows || n_stripped != self->rows || n_given != self->parts ||
+        n_patronymic != self->parts)
+        goto bad;
+    for (Py_ssize_t r = 0; r < self->rows; r++)
+        if (self->owner[r] < 0 || self->owner[r] >= self->parts) goto bad;
+    for (Py_ssize_t k = 0; k < self->block_count; k++)
+        if (self->block_rows[k] < 0 || self->block_rows[k] >= self->rows) goto bad;
+    self->min_part = min_part;
+    self->vowel_cost = vowel_cost;
+    self->swap_cost = swap_cost;
+    self->same_code = same_code;
+    self->group = group;
+    self->short_form = short_form;
+    return (PyObject *)self;
+bad:
+    PyErr_SetString(PyExc_ValueError, "the rows' arrays disagree with one another");
+fail:
+    Py_XDECREF(self);
+    return NULL;
+}
+
+typedef struct {
+    int64_t part;
+    double sim;
+    int rule;
+    Py_ssize_t seq; /* order of arrival: the first of equals wins */
+} entry;
+
+/* By part; then best first; a plain reading before one with an article taken off;
+   then first come. */
+static int entry_order(const void *a, const void *b) {
+    const entry *x = a, *y = b;
+    if (x->part != y->part) return x->part < y->part ? -1 : 1;
+    if (x->sim != y->sim) return x->sim > y->sim ? -1 : 1;
+    int xa = x->rule == R_ARTICLE, ya = y->rule == R_ARTICLE;
+    if (xa != ya) return xa - ya;
+    return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* Best first; equals in part order. */
+static int best_order(const void *a, const void *b) {
+    const entry *x = a, *y = b;
+    if (x->sim != y->sim) return x->sim > y->sim ? -1 : 1;
+    return (x->part > y->part) - (x->part < y->part);
+}
+
+typedef struct {
+    entry *items;
+    Py_ssize_t count, room;
+} entries;
+
+static int add_entry(entries *e, int64_t part, double sim, int rule) {
+    if (e->count == e->room) {
+        Py_ssize_t room = e->room ? 2 * e->room : 256;
+        entry *grown = realloc(e->items, (size_t)room * sizeof *grown);
+        if (grown == NULL) return -1;
+        e->items = grown;
+        e->room = room;
+    }
+    e->items[e->count] = (entry){part, sim, rule, e->count};
+    e->count++;
+    return 0;
+}
+
+static PyObject *rows_near(RowsObject *self, PyObject *args) {
+    PyObject *codes, *consonants, *skeletons, *spans_object, *extra_object, *short_object;
+    Py_buffer bare;
+    int fused;
+    long long own, given, father;
+    if (!PyArg_ParseTuple(args, "O!O!O!y*pLLLOOO:near", &PyTuple_Type, &codes, &PyTuple_Type,
+                          &consonants, &PyTuple_Type, &skeletons, &bare, &fused, &own, &given,
+                          &father, &spans_object, &extra_object, &short_object))
+        return NULL;
+    holder h;
+    entries e = {NULL, 0, 0};
+    pattern *patterns = NULL;
+    PyObject *result = NULL;
+    if (holder_init(&h, 3) < 0) {
+        PyBuffer_Release(&bare);
+        return NULL;
+    }
+    Py_ssize_t n_codes = PyTuple_GET_SIZE(codes), n_spans, n_extra, n_short;
+    const int64_t *spans = hold(&h, spans_object, 8, &n_spans, 0);
+    const int64_t *extra = spans ? hold(&h, extra_object, 8, &n_extra, 0) : NULL;
+    const int64_t *shorts = extra ? hold(&h, short_object, 8, &n_short, 0) : NULL;
+    if (!shorts) goto done;
+    if (PyTuple_GET_SIZE(consonants) != n_codes || PyTuple_GET_SIZE(skeletons) != n_codes ||
+        bare.len != n_codes || n_spans % 3) {
+        PyErr_SetString(PyExc_ValueError, "a query part's codes disagree with one another");
+        goto done;
+    }
+    const unsigned char *q_text[SIDES][64];
+    Py_ssize_t q_len[SIDES][64];
+    if (n_codes > 64) {
+        PyErr_SetString(PyExc_ValueError, "more than 64 readings of one part");
+        goto done;
+    }
+    PyObject *sides[SIDES] = {codes, consonants, skeletons};
+    for (int s = 0; s < SIDES; s++)
+        for (Py_ssize_t c = 0; c < n_codes; c++) {
+            PyObject *item = PyTuple_GET_ITEM(sides[s], c);
+            if (!PyBytes_Check(item)) {
+                PyErr_SetString(PyExc_TypeError, "codes must be bytes");
+                goto done;
+            }
+            q_text[s][c] = (const unsigned char *)PyBytes_AS_STRING(item);
+            q_len[s][c] = PyBytes_GET_SIZE(item);
+        }
+    for (Py_ssize_t k = 0; k < n_spans; k += 3)
+        if (spans[k] < 0 || spans[k] >= n_codes || spans[k + 1] < 0 ||
+            spans[k + 1] > spans[k + 2] || spans[k + 2] > self->block_count) {
+            PyErr_SetString(PyExc_ValueError, "a span is out of range");
+            goto done;
+        }
+    for (Py_ssize_t k = 0; k < n_extra; k++)
+        if (extra[k] < 0 || extra[k] >= self->parts) goto out_of_range;
+    for (Py_ssize_t k = 0; k < n_short; k++)
+        if (shorts[k] < 0 || shorts[k] >= self->parts) goto out_of_range;
+    if (own >= self->parts) goto out_of_range;
+    patterns = calloc(SIDES, sizeof *patterns);
+    if (patterns == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    const unsigned char *is_bare = bare.buf;
+    int failed = 0;
+    Py_ssize_t kept = 0;
+    char *out = NULL;
+    Py_BEGIN_ALLOW_THREADS
+    int64_t current = -1;
+    for (Py_ssize_t k = 0; k < n_spans && !failed; k += 3) {
+        int64_t c = spans[k];
+        if (c != current) {
+            current = c;
+            for (int s = 0; s < SIDES; s++) pattern_set(&patterns[s], q_text[s][c], q_len[s][c]);
+        }
+        for (int64_t at = spans[k + 1]; at < spans[k + 2] && !failed; at++) {
+            int64_t row = self->block_rows[at];
+            Py_ssize_t d[SIDES];
+            for (int s = 0; s < SIDES; s++) {
+                uint64_t a = self->strings[s].offsets[row], b = self->strings[s].offsets[row + 1];
+                d[s] = distance(&patterns[s], self->strings[s].blob + a, (Py_ssize_t)(b - a));
+                if (d[s] < 0) failed = 1;
+            }
+            double vowels = d[0] > d[1] ? (double)(d[0] - d[1]) : 0.0;
+            double swaps = d[1] > d[2] ? (double)(d[1] - d[2]) : 0.0;
+            double cost = self->vowel_cost * vowels + self->swap_cost * swaps + (double)d[2];
+            Py_ssize_t longest = q_len[0][c];
+            uint64_t a = self->strings[0].offsets[row], b = self->strings[0].offsets[row + 1];
+            if ((Py_ssize_t)(b - a) > longest) longest = (Py_ssize_t)(b - a);
+            double sim = self->same_code - cost / (0.5 * (double)longest + 1.0);
+            if (sim < 0.0) sim = 0.0;
+            /* an article comes off one side only, and only when the other has none */
+            int64_t part = self->owner[row];
+            int row_bare = self->stripped[row];
+            double plain = !is_bare[c] && !row_bare ? sim : 0.0;
+            int takes_off = (is_bare[c] && !row_bare && !self->fused[part]) ||
+                            (!is_bare[c] && row_bare && !fused);
+            double article = takes_off ? sim * self->same_code : 0.0;
+            double best = plain > article ? plain : article;
+            if (!(best >= self->min_part)) continue;
+            int rule = article > plain ? R_ARTICLE : best >= self->same_code ? R_SPELLING : R_EDIT;
+            if (add_entry(&e, part, best, rule) < 0) failed = 1;
+        }
+    }
+    for (Py_ssize_t k = 0; k < n_extra && !failed; k++)
+        if (add_entry(&e, extra[k], 0.0, R_EDIT) < 0) failed = 1;
+    for (Py_ssize_t k = 0; k < n_short && !failed; k++)
+        if (add_entry(&e, shorts[k], self->short_form, R_SHORT) < 0) failed = 1;
+    if (!failed && e.count) {
+        qsort(e.items, (size_t)e.count, sizeof *e.items, entry_order);
+        for (Py_ssize_t k = 0; k < e.count; k++) {
+            if (k && e.items[k].part == e.items[k - 1].part) continue;
+            entry x = e.items[k];
+            int64_t their_father = self->patronymic[x.part], their_given = self->given[x.part];
+            if (father != -1 && their_father >= 0) {
+                x.sim = their_father == father ? self->group : 0.0;
+                x.rule = R_PATRONYMIC;
+            }
+            if (given != -1 && their_given >= 0) {
+                x.sim = their_given == given ? self->group : 0.0;
+                x.rule = R_GIVEN;
+            }
+            if ((given >= 0 && father == -1 && their_father >= 0 && their_given < 0) ||
+                (father >= 0 && given == -1 && their_given >= 0 && their_father < 0)) {
+                x.sim = 0.0;
+                x.rule = R_PATRONYMIC;
+            }
+            if (x.part == own) {
+                x.sim = 1.0;
+                x.rule = R_SAME;
+            }
+            if (x.sim >= self->min_part) e.items[kept++] = x;
+        }
+        /* by part number (as they are now), then best first: parts and similarities
+           of both views (8-byte items, aligned), then the rules of both */
+        out = malloc((size_t)kept * 34 + 1);
+        if (out == NULL) {
+            failed = 1;
+        } else {
+            for (int view = 0; view < 2; view++) {
+                if (view == 1) qsort(e.items, (size_t)kept, sizeof *e.items, best_order);
+                char *base = out + (size_t)view * (size_t)kept * 16;
+                char *rules = out + (size_t)kept * 32 + (size_t)view * (size_t)kept;
+                for (Py_ssize_t k = 0; k < kept; k++) {
+                    memcpy(base + 8 * k, &e.items[k].part, 8);
+                    memcpy(base + 8 * kept + 8 * k, &e.items[k].sim, 8);
+                    rules[k] = (char)e.items[k].rule;
+                }
+            }
+        }
+    }
+    Py_END_ALLOW_THREADS
+    if (failed) {
+        PyErr_NoMemory();
+    } else {
+        result = PyBytes_FromStringAndSize(out, (Py_ssize_t)kept * 34);
+    }
+    free(out);
+    goto done;
+out_of_range:
+    PyErr_SetString(PyExc_IndexError, "a table part is out of range");
+done:
+    free(patterns);
+    free(e.items);
+    release(&h);
+    PyBuffer_Release(&bare);
+    return result;
+}
+
+static PyMethodDef rows_methods[] = {
+    {"near", (PyCFunction)rows_near, METH_VARARGS,
+     "near(codes, consonants, skeletons, bare, fused, own, given, father, spans, extra,\n"
+     "     short) -> bytes\n\n"
+     "The neighbours of one query part. codes, consonants and skeletons: one bytes\n"
+     "object per reading; bare: a byte per reading, 1 for a reading without the\n"
+     "part's fused article; spans: int64 triples (reading, start, end) into the\n"
+     "block rows; extra: parts that compare by their equivalences only; short: parts\n"
+     "that are its short or compound form. Returns, for n neighbours: part numbers\n"
+     "(int64) and similarities (float64) by part number, the same best first, then\n"
+     "the rules (int8) of each order."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject RowsType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "namenorm._kernel.Rows",
+    .tp_basicsize = sizeof(RowsObject),
+    .tp_dealloc = (destructor)rows_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Rows(codes, code_offsets, consonants, consonant_offsets, skeletons,\n"
+              "     skeleton_offsets, owner, stripped, fused, given, patronymic, block_rows,\n"
+              "     min_part, vowel_cost, swap_cost, same_code, group, short_form)\n\n"
+              "A table's part rows, held and checked once, for finding the neighbours of\n"
+              "query parts (see namenorm.neighbours).",
+    .tp_methods = rows_methods,
+    .tp_new = rows_new,
+};
+
 static PyMethodDef methods[] = {
-    {"code_sims", code_sims, METH_VARARGS,
-     "code_sims(query codes, consonants, skeletons as (blob, offsets) x3, table the same,\n"
-     "query_at, table_at, out, vowel_cost, swap_cost, same_code)\n\n"
-     "Fill out[k] with how alike query string query_at[k] and table row table_at[k] are."},
     {"levenshtein", levenshtein, METH_VARARGS,
      "levenshtein(a: bytes, b: bytes) -> int: the edit distance of two byte strings."},
     {NULL, NULL, 0, NULL},
@@ -956,12 +1152,18 @@ static struct PyModuleDef module = {
 };
 
 PyMODINIT_FUNC PyInit__kernel(void) {
-    if (PyType_Ready(&TableType) < 0) return NULL;
+    if (PyType_Ready(&TableType) < 0 || PyType_Ready(&RowsType) < 0) return NULL;
     PyObject *m = PyModule_Create(&module);
     if (m == NULL) return NULL;
     Py_INCREF(&TableType);
     if (PyModule_AddObject(m, "Table", (PyObject *)&TableType) < 0) {
         Py_DECREF(&TableType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    Py_INCREF(&RowsType);
+    if (PyModule_AddObject(m, "Rows", (PyObject *)&RowsType) < 0) {
+        Py_DECREF(&RowsType);
         Py_DECREF(m);
         return NULL;
     }

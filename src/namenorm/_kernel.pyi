@@ -1,36 +1,55 @@
-"""The compiled inner loop of fuzzy lookup (source: ``_kernel.c``)."""
+"""The compiled inner loops of fuzzy lookup (source: ``_kernel.c``)."""
 
 from array import array
 
 import numpy as np
 import numpy.typing as npt
 
-def code_sims(
-    query_codes: bytes,
-    query_code_offsets: array[int],
-    query_consonants: bytes,
-    query_consonant_offsets: array[int],
-    query_skeletons: bytes,
-    query_skeleton_offsets: array[int],
-    table_codes: bytes,
-    table_code_offsets: array[int],
-    table_consonants: bytes,
-    table_consonant_offsets: array[int],
-    table_skeletons: bytes,
-    table_skeleton_offsets: array[int],
-    query_at: npt.NDArray[np.int64],
-    table_at: npt.NDArray[np.int64],
-    out: npt.NDArray[np.float64],
-    vowel_cost: float,
-    swap_cost: float,
-    same_code: float,
-    /,
-) -> None:
-    """Fill ``out[k]`` with how alike query string ``query_at[k]`` and table row
-    ``table_at[k]`` are: ``same_code - cost / (longest / 2 + 1)``, at least 0, where the
-    cost is the skeletons' edit distance, plus ``swap_cost`` per further edit of the
-    consonants, plus ``vowel_cost`` per further edit of the codes. Strings are packed as
-    a blob and uint64 offsets; pairs are int64, ``out`` float64."""
+class Rows:
+    """A table's part rows, held and checked once, for finding the neighbours of query
+    parts (see ``namenorm.neighbours``)."""
+
+    def __init__(
+        self,
+        codes: bytes,
+        code_offsets: array[int],
+        consonants: bytes,
+        consonant_offsets: array[int],
+        skeletons: bytes,
+        skeleton_offsets: array[int],
+        owner: array[int],
+        stripped: bytes,
+        fused: bytes,
+        given: array[int],
+        patronymic: array[int],
+        block_rows: array[int],
+        min_part: float,
+        vowel_cost: float,
+        swap_cost: float,
+        same_code: float,
+        group: float,
+        short_form: float,
+    ) -> None: ...
+    def near(
+        self,
+        codes: tuple[bytes, ...],
+        consonants: tuple[bytes, ...],
+        skeletons: tuple[bytes, ...],
+        bare: bytes,
+        fused: bool,
+        own: int,
+        given: int,
+        father: int,
+        spans: array[int],
+        extra: array[int],
+        short: array[int],
+        /,
+    ) -> bytes:
+        """The neighbours of one query part: for n of them, part numbers (int64) and
+        similarities (float64) by part number, the same best first, then the rules
+        (int8) of each order. ``spans`` are (reading, start, end) triples into the
+        block rows; ``extra`` parts compare by their equivalences only; ``short``
+        parts are the query part's short or compound form."""
 
 class Table:
     """A table's names for ranking, held and checked once (see ``_kernel.c``)."""

@@ -516,8 +516,8 @@ class FuzzyIndex:
         return found
 
     def prepare(self, parts: Sequence[str]) -> None:
-        """Find the neighbours of a batch's parts and the names they lead to, all in
-        one vectorised step (what :meth:`candidates` would otherwise do part by part)."""
+        """Find the neighbours of a batch's parts and the names they lead to (the
+        posting lists of all the parts are read in one vectorised step)."""
         self.neighbours.prepare(parts)
         todo = [p for p in dict.fromkeys(parts) if p not in self._evidence]
         self._find_evidence(todo, [self.neighbours.of(p) for p in todo])

@@ -5,8 +5,9 @@ compared with a few table parts only: those sharing a blocking key with it, i.e.
 skeleton at most one consonant edit away (:mod:`namenorm.phonetic`). Every table
 part's spelling codes and skeletons are computed once, when the index is built, and
 stored as rows; a query part is then compared with all its candidate rows in one
-call of a compiled kernel (:mod:`namenorm._kernel`: three edit distances and the cost
-per pair), and the rest is done on numpy arrays, which is what keeps fuzzy lookup fast.
+call of a compiled kernel (``namenorm._kernel.Rows``: three edit distances and the
+cost per pair, the best per table part, the equivalences below), which is what keeps
+fuzzy lookup fast.
 
 How alike two parts are (0..1), by rule:
 
@@ -35,7 +36,7 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from namenorm._kernel import code_sims
+from namenorm._kernel import Rows
 from namenorm.keys import structure
 from namenorm.names import given_group, given_names, patronymic_group
 from namenorm.phonetic import (
@@ -186,17 +187,38 @@ class Near:
     )
 
     def __init__(
-        self, parts: Ints, sims: Floats, rules: Rules, by_number: Ints, own: int = -1
+        self,
+        parts: Ints,
+        sims: Floats,
+        rules: Rules,
+        numbers: Ints,
+        sims_by_number: Floats,
+        rules_by_number: Rules,
+        own: int = -1,
     ) -> None:
         self.own = own
         """The query part's own number in the table, or -1."""
         self.parts = parts
         self.sims = sims
         self.rules = rules
-        self.numbers = parts[by_number]
-        self.sims_by_number = sims[by_number]
-        self.rules_by_number = rules[by_number]
+        self.numbers = numbers
+        self.sims_by_number = sims_by_number
+        self.rules_by_number = rules_by_number
         self._lists: tuple[list[int], list[float], list[int]] | None = None
+
+    @classmethod
+    def of_kernel(cls, found: bytes, own: int) -> Near:
+        """Read what ``Rows.near`` returns (see ``_kernel.c``)."""
+        n = len(found) // 34
+        return cls(
+            np.frombuffer(found, np.int64, n, 16 * n),
+            np.frombuffer(found, np.float64, n, 24 * n),
+            np.frombuffer(found, np.int8, n, 33 * n),
+            np.frombuffer(found, np.int64, n, 0),
+            np.frombuffer(found, np.float64, n, 8 * n),
+            np.frombuffer(found, np.int8, n, 32 * n),
+            own,
+        )
 
     def get(self, number: int) -> tuple[float, str] | None:
         """(similarity, rule name) of one table part, or None when it is no neighbour."""
@@ -223,9 +245,7 @@ class Near:
         }
 
 
-EMPTY = Near(
-    np.zeros(0, np.int64), np.zeros(0, np.float64), np.zeros(0, np.int8), np.zeros(0, np.int64)
-)
+EMPTY = Near.of_kernel(b"", -1)
 
 
 class _Query(NamedTuple):
@@ -251,8 +271,8 @@ class _Query(NamedTuple):
 class Neighbours:
     """Finds the neighbours of query parts among a table's parts, remembering them.
 
-    :meth:`prepare` compares many query parts at once, which is how a batch of
-    lookups pays the fixed cost of a vectorised step once rather than per part.
+    Python reads a query part (its codes, groups and blocking keys); the compiled
+    kernel (``_kernel.Rows``) compares it with the rows its keys find.
     """
 
     def __init__(self, data: PartCodes, part_numbers: KeyIndex) -> None:
@@ -261,20 +281,29 @@ class Neighbours:
         self._block_rows = np.frombuffer(data.blocks.groups.items, dtype=np.int64)
         self._block_starts = data.blocks.groups.starts
         self._codes = data.codes.as_list()
-        self._table_strings = (
+        self._owner = np.frombuffer(data.owner, dtype=np.int64)
+        self._stripped = np.frombuffer(data.stripped, dtype=np.uint8).astype(bool)
+        self._patronymic = np.frombuffer(data.patronymic, dtype=np.int64)
+        self._rows = Rows(
             data.codes.blob,
             data.codes.offsets,
             data.consonants.blob,
             data.consonants.offsets,
             data.skeletons.blob,
             data.skeletons.offsets,
+            data.owner,
+            data.stripped,
+            data.fused,
+            data.given,
+            data.patronymic,
+            data.blocks.groups.items,
+            MIN_PART,
+            VOWEL_COST,
+            SWAP_COST,
+            SAME_CODE,
+            GROUP,
+            SHORT_FORM,
         )
-        self._owner = np.frombuffer(data.owner, dtype=np.int64)
-        self._stripped = np.frombuffer(data.stripped, dtype=np.uint8).astype(bool)
-        self._fused = np.frombuffer(data.fused, dtype=np.uint8).astype(bool)
-        self._given = np.frombuffer(data.given, dtype=np.int64)
-        self._patronymic = np.frombuffer(data.patronymic, dtype=np.int64)
-        self._parts = len(self._given)
         self._group_numbers = {g: n for n, g in enumerate(data.groups.as_list())}
         self._heads = data.heads
         self._spans: dict[str, tuple[int, int]] = {}
@@ -291,21 +320,39 @@ class Neighbours:
         return found
 
     def prepare(self, parts: Sequence[str]) -> None:
-        """Find the neighbours of every part not seen yet, all in one step."""
+        """Find the neighbours of every part not seen yet."""
         todo = [p for p in dict.fromkeys(parts) if p not in self._seen]
         if not todo:
             return
         if len(self._seen) + len(todo) > 200_000:
             self._seen.clear()
-        queries: list[_Query] = []
         for part in todo:
-            if len(part) < 2:
-                self._seen[part] = EMPTY
-            else:
-                queries.append(self._read(part))
-        if queries:
-            for query, near in zip(queries, self._compare(queries), strict=True):
-                self._seen[query.part] = near
+            self._seen[part] = EMPTY if len(part) < 2 else self._near(self._read(part))
+
+    def _near(self, query: _Query) -> Near:
+        """Compare a query part with the rows its blocking keys find (in the kernel).
+
+        Each reading of the part meets the rows its own keys find: a row another
+        reading found is two consonant edits or more from this one.
+        """
+        spans = array("q")
+        for number, code in enumerate(query.codes):
+            for start, end in self._spans_of(code):
+                spans.extend((number, start, end))
+        found = self._rows.near(
+            tuple(c.encode() for c in query.codes),
+            tuple(consonants(c).encode() for c in query.codes),
+            tuple(skeleton_of_code(c).encode() for c in query.codes),
+            bytes(query.bare),
+            query.fused,
+            query.own,
+            query.given,
+            query.father,
+            spans,
+            array("q", query.extra),
+            array("q", query.short),
+        )
+        return Near.of_kernel(found, query.own)
 
     def _read(self, part: str) -> _Query:
         fused = part.startswith(structure().fused_articles)
@@ -374,10 +421,10 @@ class Neighbours:
                     self._by_father.setdefault(group, []).append(number)
         return self._by_father.get(self._group_numbers.get(father, -2), [])
 
-    def _rows(self, code: str) -> list[Ints]:
-        """The rows under a query code's blocking keys (a row may come more than once)."""
+    def _spans_of(self, code: str) -> list[tuple[int, int]]:
+        """Where the rows under a query code's blocking keys lie in the block rows (a
+        row may come more than once)."""
         spans = self._spans
-        rows = self._block_rows
         out = []
         for k in code_probe_keys(code):
             span = spans.get(k)
@@ -389,180 +436,8 @@ class Neighbours:
                     spans.clear()
                 spans[k] = span
             if span[1] > span[0]:
-                out.append(rows[span[0] : span[1]])
+                out.append(span)
         return out
-
-    def _compare(self, queries: list[_Query]) -> list[Near]:
-        """Every query part against its candidate rows, as one vectorised computation."""
-        # Pairs (query code, table row), numbered by the query part they belong to.
-        code_numbers: list[int] = []
-        row_counts: list[int] = []
-        row_spans: list[Ints] = []
-        all_codes: list[str] = []
-        all_bare: list[bool] = []
-        code_part: list[int] = []
-        extra_part: list[int] = []
-        extra_table: list[int] = []
-        short_part: list[int] = []
-        short_table: list[int] = []
-        for k, query in enumerate(queries):
-            first = len(all_codes)
-            all_codes.extend(query.codes)
-            all_bare.extend(query.bare)
-            code_part.extend([k] * len(query.codes))
-            extra_part.extend([k] * len(query.extra))
-            extra_table.extend(query.extra)
-            short_part.extend([k] * len(query.short))
-            short_table.extend(query.short)
-            # Each code meets the rows its own keys find: a row another reading of
-            # the part found is two consonant edits or more from this one.
-            for number, code in enumerate(query.codes, first):
-                for rows in self._rows(code):
-                    code_numbers.append(number)
-                    row_counts.append(len(rows))
-                    row_spans.append(rows)
-        codes_at = np.repeat(np.asarray(code_numbers, np.int64), row_counts)
-        rows_at = np.concatenate(row_spans) if row_spans else np.zeros(0, np.int64)
-        plain, article = self._code_sims(all_codes, all_bare, queries, code_part, codes_at, rows_at)
-        sims = np.maximum(plain, article)
-        # Pairs below MIN_PART cannot become neighbours: the equivalences that lift a
-        # pair (one given name, one father) lift the extra parts, which are all here.
-        near = sims >= MIN_PART
-        pair_query = np.asarray(code_part, np.int64)[codes_at[near]]
-        keys = np.concatenate(
-            [
-                pair_query * self._parts + self._owner[rows_at[near]],
-                np.asarray(extra_part, np.int64) * self._parts + np.asarray(extra_table, np.int64),
-                np.asarray(short_part, np.int64) * self._parts + np.asarray(short_table, np.int64),
-            ]
-        )
-        sims = np.concatenate(
-            [sims[near], np.zeros(len(extra_part)), np.full(len(short_part), SHORT_FORM)]
-        )
-        rules = np.concatenate(
-            [
-                np.where(
-                    article[near] > plain[near],
-                    _ARTICLE,
-                    np.where(sims[: len(pair_query)] >= SAME_CODE, _SPELLING, _EDIT),
-                ),
-                np.full(len(extra_part), _EDIT),
-                np.full(len(short_part), _SHORT),
-            ]
-        ).astype(np.int8)
-        # Best per (query part, table part): rows of one part and codes of one query
-        # part all compete; the first of each key after sorting is its best.
-        order = np.lexsort((rules == _ARTICLE, -sims, keys))
-        keys, sims, rules = keys[order], sims[order], rules[order]
-        first_of_key = np.ones(len(keys), bool)
-        first_of_key[1:] = keys[1:] != keys[:-1]
-        keys, best, rules = keys[first_of_key], sims[first_of_key], rules[first_of_key]
-        owner_query = keys // self._parts
-        table_part = keys % self._parts
-
-        best = self._equivalences(queries, owner_query, table_part, best, rules)
-        own = table_part == np.asarray([q.own for q in queries], np.int64)[owner_query]
-        best[own] = 1.0
-        rules[own] = _SAME
-
-        keep = best >= MIN_PART
-        owner_query, table_part, best, rules = (
-            owner_query[keep],
-            table_part[keep],
-            best[keep],
-            rules[keep],
-        )
-        order = np.lexsort((-best, owner_query))
-        owner_query, table_part, best, rules = (
-            owner_query[order],
-            table_part[order],
-            best[order],
-            rules[order],
-        )
-        bounds = np.searchsorted(owner_query, np.arange(len(queries) + 1)).tolist()
-        # Within each query part's slice, the order of its neighbours by part number.
-        by_number = np.lexsort((table_part, owner_query)) - np.repeat(
-            np.asarray(bounds[:-1], np.int64), np.diff(bounds)
-        )
-        out = []
-        for k in range(len(queries)):
-            a, b = bounds[k], bounds[k + 1]
-            if a == b:
-                out.append(EMPTY)  # a table part is always its own neighbour: own is -1
-                continue
-            out.append(Near(table_part[a:b], best[a:b], rules[a:b], by_number[a:b], queries[k].own))
-        return out
-
-    def _equivalences(
-        self,
-        queries: list[_Query],
-        owner_query: Ints,
-        table_part: Ints,
-        best: Floats,
-        rules: npt.NDArray[np.int8],
-    ) -> Floats:
-        """The similarities with equivalences put over letters (``rules`` follow).
-
-        A patronymic of the same father, a spelling of the same given name are alike;
-        different ones are not, however close their letters; nor are a given name and
-        a patronymic (Alexander, Alexandrovich: a father and a son swapped).
-        """
-        father = np.asarray([q.father for q in queries], np.int64)[owner_query]
-        their_father = self._patronymic[table_part]
-        both = (father != -1) & (their_father >= 0)
-        best = np.where(both, np.where(their_father == father, GROUP, 0.0), best)
-        rules[both] = _PATRONYMIC
-        given = np.asarray([q.given for q in queries], np.int64)[owner_query]
-        their_given = self._given[table_part]
-        both = (given != -1) & (their_given >= 0)
-        best = np.where(both, np.where(their_given == given, GROUP, 0.0), best)
-        rules[both] = _GIVEN
-        crossed = ((given >= 0) & (father == -1) & (their_father >= 0) & (their_given < 0)) | (
-            (father >= 0) & (given == -1) & (their_given >= 0) & (their_father < 0)
-        )
-        best[crossed] = 0.0
-        rules[crossed] = _PATRONYMIC
-        return best
-
-    def _code_sims(
-        self,
-        query_codes: list[str],
-        query_bare: list[bool],
-        queries: list[_Query],
-        code_part: list[int],
-        codes_at: Ints,
-        rows_at: Ints,
-    ) -> tuple[Floats, Floats]:
-        """Per pair: the similarity of plain codes, and of codes with an article off.
-
-        An article comes off one side only, and only when the other side has none
-        (Alzomor ~ Zomor, not Alzomor ~ Elzomor, which compare as they are).
-        """
-        if not len(codes_at):
-            return np.zeros(0), np.zeros(0)
-        q_skeletons = [skeleton_of_code(c) for c in query_codes]
-        q_consonants = [consonants(c) for c in query_codes]
-        sims = np.empty(len(codes_at))
-        code_sims(
-            *_packed(query_codes),
-            *_packed(q_consonants),
-            *_packed(q_skeletons),
-            *self._table_strings,
-            codes_at,
-            rows_at,
-            sims,
-            VOWEL_COST,
-            SWAP_COST,
-            SAME_CODE,
-        )
-        q_bare = np.asarray(query_bare)[codes_at]
-        q_fused = np.asarray([queries[k].fused for k in code_part])[codes_at]
-        t_bare = self._stripped[rows_at]
-        t_fused = self._fused[self._owner[rows_at]]
-        plain = np.where(~q_bare & ~t_bare, sims, 0.0)
-        bare = (q_bare & ~t_bare & ~t_fused) | (~q_bare & t_bare & ~q_fused)
-        article = np.where(bare, sims * SAME_CODE, 0.0)
-        return plain, article
 
 
 @lru_cache(maxsize=1)
@@ -578,12 +453,6 @@ def _heads(code: str) -> list[str]:
         for tail in _tail_codes()
         if code.endswith(tail) and len(code) - len(tail) >= SHORT_HEAD
     ]
-
-
-def _packed(strings: list[str]) -> tuple[bytes, array[int]]:
-    """Strings as the kernel takes them: one blob and its offsets."""
-    packed = Strings.of(strings)
-    return packed.blob, packed.offsets
 
 
 def part_numbers(parts: Sequence[str]) -> KeyIndex:

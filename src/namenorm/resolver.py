@@ -112,7 +112,8 @@ class Resolver:
         """Resolve a batch of names: the same answers as :meth:`resolve`, name by name.
 
         The parts of all the names no exact key reaches are compared with the table's
-        parts in one step, which is much faster than one name at a time.
+        parts first, and their posting lists read in one step, which is faster than
+        one name at a time.
         """
         read = []
         for name in names:
