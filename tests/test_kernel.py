@@ -20,6 +20,7 @@ from namenorm.neighbours import (
     SWAP_COST,
     VOWEL_COST,
     Near,
+    PartCodes,
     build,
 )
 from namenorm.phonetic import codes, consonants, skeleton_of_code
@@ -121,11 +122,11 @@ def expected_neighbours(part: str, table: list[str]) -> list[tuple[str, float, s
     return sorted(((t, s, r) for t, (s, r) in best.items()), key=lambda x: (-x[1], x[0]))
 
 
-def test_neighbours_match_their_definition() -> None:
-    """Rows.near against a plain reading of the rules, every table row a candidate."""
-    table = sorted(set(NAMES) - {"mohammed", "muhammad", "alyaksandr", "oleksandr", "aleksandr"})
-    data = build(table)
-    rows = Rows(
+def _rows(data: PartCodes, block_rows: array[int]) -> Rows:
+    """The kernel's rows of table parts that belong to no given-name or patronymic
+    group, with ``block_rows`` as the rows blocking keys lead to."""
+    parts = len(data.fused)
+    return Rows(
         data.codes.blob,
         data.codes.offsets,
         data.consonants.blob,
@@ -135,9 +136,9 @@ def test_neighbours_match_their_definition() -> None:
         data.owner,
         data.stripped,
         data.fused,
-        array("q", [-1]) * len(table),  # no given-name groups
-        array("q", [-1]) * len(table),  # no patronymics
-        array("q", range(len(data.owner))),  # every row under one key
+        array("q", [-1]) * parts,
+        array("q", [-1]) * parts,
+        block_rows,
         MIN_PART,
         VOWEL_COST,
         SWAP_COST,
@@ -145,6 +146,13 @@ def test_neighbours_match_their_definition() -> None:
         GROUP,
         SHORT_FORM,
     )
+
+
+def test_neighbours_match_their_definition() -> None:
+    """Rows.near against a plain reading of the rules, every table row a candidate."""
+    table = sorted(set(NAMES) - {"mohammed", "muhammad", "alyaksandr", "oleksandr", "aleksandr"})
+    data = build(table)
+    rows = _rows(data, array("q", range(len(data.owner))))  # every row under one key
     compared = 0
     rules_met = set()
     for part in NAMES:
@@ -192,23 +200,9 @@ def test_neighbours_match_their_definition() -> None:
 def test_rows_reject_inconsistent_input() -> None:
     """A bad span or part number is an error, not a read past the end of an array."""
     data = build(["ab", "abc"])
-    args = (
-        data.codes.blob,
-        data.codes.offsets,
-        data.consonants.blob,
-        data.consonants.offsets,
-        data.skeletons.blob,
-        data.skeletons.offsets,
-        data.owner,
-        data.stripped,
-        data.fused,
-        array("q", [-1, -1]),
-        array("q", [-1, -1]),
-    )
-    consts = (MIN_PART, VOWEL_COST, SWAP_COST, SAME_CODE, GROUP, SHORT_FORM)
     with pytest.raises(ValueError):
-        Rows(*args, array("q", [0, 99]), *consts)  # a block row out of range
-    rows = Rows(*args, array("q", range(len(data.owner))), *consts)
+        _rows(data, array("q", [0, 99]))  # a block row out of range
+    rows = _rows(data, array("q", range(len(data.owner))))
     query = ((b"ab",), (b"b",), (b"b",), b"\0", False, -1, -1, -1)
     with pytest.raises(ValueError):
         rows.near(*query, array("q", [0, 0, 99]), array("q"), array("q"))
