@@ -293,7 +293,6 @@ class FuzzyIndex:
         self._tokens = data.tokens
         self._roles = data.roles
         self._texts = data.parts.as_list()
-        self._numbers = data.numbers
         self._weights = data.weights
         self._weights_np = np.frombuffer(data.weights, dtype=np.float64)
         self._post_starts = np.frombuffer(data.postings.starts, dtype=np.uint64).astype(np.int64)

@@ -280,9 +280,9 @@ class Neighbours:
         self._block_index = data.blocks.index
         self._block_rows = np.frombuffer(data.blocks.groups.items, dtype=np.int64)
         self._block_starts = data.blocks.groups.starts
-        self._codes = data.codes.as_list()
+        self._codes = data.codes
         self._owner = np.frombuffer(data.owner, dtype=np.int64)
-        self._stripped = np.frombuffer(data.stripped, dtype=np.uint8).astype(bool)
+        self._stripped = data.stripped
         self._patronymic = np.frombuffer(data.patronymic, dtype=np.int64)
         self._rows = Rows(
             data.codes.blob,
@@ -406,10 +406,11 @@ class Neighbours:
         if n < 0:
             return []
         rows = self._block_rows[self._block_starts[n] : self._block_starts[n + 1]]
+        target = code.encode()
         return [
             int(self._owner[row])
             for row in rows.tolist()
-            if self._codes[row] == code and not self._stripped[row]
+            if self._codes.raw(row) == target and not self._stripped[row]
         ]
 
     def _sons(self, father: str) -> list[int]:
