@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from namenorm.phonetic import block_keys, codes, probe_keys, rules, skeletons, triggers
+from namenorm import phonetic
+from namenorm._kernel import Speller
+from namenorm.phonetic import (
+    Unsupported,
+    _consonants,
+    block_keys,
+    codes,
+    codes_by_regex,
+    consonants,
+    probe_keys,
+    program,
+    rules,
+    skeleton_of_code,
+    skeletons,
+    speller,
+    spelling,
+    spelling_by_regex,
+    triggers,
+)
 
 SAMPLES = rules().samples
 
@@ -111,3 +132,105 @@ def test_the_rules_letters_are_read() -> None:
     assert all(letters is not None for _, _, letters in rules().spelling)
     unread = [p.pattern for p, _, letters in rules().alternatives if letters is None]
     assert len(unread) == 1 and unread[0].startswith("^abd"), unread
+
+
+# --- the rules compiled into the kernel ---------------------------------------------
+
+# Parts rich in the letters the rules look for, so that random ones meet most rules
+# (the Abd al- joint, -sky endings, a final h after a vowel...).
+parts_for_rules = st.text(alphabet="abdehijklouqrstyzcHS", min_size=0, max_size=12) | st.builds(
+    lambda head, tail: head + tail,
+    st.sampled_from(["abd", "abol", "ab", "c", "j", "h", "sk", "ts", "sch", "dzh"]),
+    st.text(alphabet="aeiouyjlrhsktc", max_size=9),
+)
+
+
+def test_the_data_files_rules_all_compile() -> None:
+    """Every rule of data/phonetic.yaml is of a shape the kernel runs: none is left
+    to the (slower) Python regexes."""
+    assert speller() is not None
+
+
+@settings(max_examples=2000, deadline=None)
+@given(parts_for_rules)
+def test_each_compiled_rule_does_what_its_regex_does(part: str) -> None:
+    """Applied alone, each compiled rule rewrites a part exactly as re.sub does."""
+    compiled = speller()
+    assert compiled is not None
+    for number, (pattern, replacement, _) in enumerate(rules().spelling):
+        assert compiled.apply(number, part.encode()).decode() == pattern.sub(replacement, part)
+    for number, (pattern, replacement, _) in enumerate(rules().alternatives):
+        got = compiled.apply(-1 - number, part.encode()).decode()
+        assert got == pattern.sub(replacement, part), pattern.pattern
+
+
+@settings(max_examples=1000, deadline=None)
+@given(parts_for_rules.filter(bool))
+def test_compiled_codes_are_the_regex_codes(part: str) -> None:
+    """codes() and spelling() (compiled) agree with their regex references, and so do
+    the consonants and skeletons of every code."""
+    assert codes(part) == codes_by_regex(part)
+    assert spelling(part) == spelling_by_regex(part)
+    for code in codes(part):
+        assert skeleton_of_code(code) == _consonants(code, rules().classes)
+        assert consonants(code) == _consonants(code, {})
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text"),
+    [
+        ("(?<=[aeiou])h$", "ahah"),
+        ("^ab[ou]l(?=[b-df-hj-np-tv-z])", "abulfazl"),
+        ("^abd(?:ul|el|al|[aeiou])(?=[b-df-hj-np-tv-z])", "abdurrahman abdelkader"),
+        ("(?<![aeiou])x(?!y)", "axe bxy bxz x"),
+        ("(?<=[a-z]{3})of$", "of ivanof"),
+        ("(?<=sk)(iy|yi|y)$", "skiy sky ky"),
+        ("(?<=[a-zA-Z][^aeiou])y$", "dmitry ay"),
+        ("dzh|dsch|dj", "dzhdschdjd"),
+    ],
+)
+def test_a_program_runs_its_pattern(pattern: str, text: str) -> None:
+    """The shapes program() compiles, each on a text where it matches (and one where it
+    does not): the kernel's substitution is the regex's."""
+    compiled = Speller(program([(pattern, "<>")]), program([]), bytes(range(128)), bytes(128))
+    assert compiled.apply(0, text.encode()).decode() == re.sub(pattern, "<>", text)
+
+
+@pytest.mark.parametrize(
+    "pattern", ["a+", "a*b", ".x", r"\d", "(a)\\1", "[a-z", "a{2,3}", "(?i)a", "(?<=a|bc)x", "é"]
+)
+def test_program_refuses_shapes_it_does_not_know(pattern: str) -> None:
+    """A pattern of another shape is refused, not run wrongly."""
+    with pytest.raises(Unsupported):
+        program([(pattern, "x")])
+
+
+def test_an_unknown_shape_falls_back_to_regexes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a rule the kernel cannot run, speller() is None and codes still come, from
+    the regexes."""
+    real = rules()
+    patched = dataclasses.replace(
+        real, spelling=(*real.spelling, (re.compile("z+"), "z", frozenset("z")))
+    )
+    monkeypatch.setattr(phonetic, "rules", lambda: patched)
+    phonetic.speller.cache_clear()
+    try:
+        assert phonetic.speller() is None
+        assert phonetic.spelling.__wrapped__("lukaschenko") == "lukaSenko"
+    finally:
+        monkeypatch.undo()
+        phonetic.speller.cache_clear()
+    assert phonetic.speller() is not None
+
+
+def test_a_malformed_program_is_refused() -> None:
+    """The kernel checks a program's lengths instead of reading past its end."""
+    good = program([("ab", "x")])
+    for bad in (good[:-1], good + b"\x01", b"\x00\x00"):
+        with pytest.raises(ValueError):
+            Speller(bad, b"", bytes(range(128)), bytes(128))
+    with pytest.raises(ValueError):
+        Speller(good, b"", bytes(range(127)), bytes(128))
+    compiled = Speller(good, b"", bytes(range(128)), bytes(128))
+    with pytest.raises(ValueError):
+        compiled.spelling("é".encode())

@@ -91,5 +91,23 @@ class Table:
         rule), table parts left out, query parts left over, contradicting pairs; all
         by position."""
 
+class Speller:
+    """The rules of ``data/phonetic.yaml`` compiled by ``namenorm.phonetic.program``:
+    spelling codes, consonants and skeletons of folded (ASCII) parts."""
+
+    def __init__(
+        self, spelling: bytes, alternatives: bytes, classes: bytes, dropped: bytes
+    ) -> None: ...
+    def spelling(self, part: bytes, /) -> bytes:
+        """The spelling code of a part."""
+    def codes(self, part: bytes, /) -> tuple[bytes, ...]:
+        """Its own code, then one per other reading that changes it, each once."""
+    def skeleton(self, code: bytes, /) -> bytes:
+        """A code's consonants, merged into their classes."""
+    def consonants(self, code: bytes, /) -> bytes:
+        """A code's consonants as written."""
+    def apply(self, number: int, part: bytes, /) -> bytes:
+        """Spelling rule ``number`` (alternative ``-1 - number``) applied alone."""
+
 def levenshtein(a: bytes, b: bytes, /) -> int:
     """The edit distance of two byte strings."""

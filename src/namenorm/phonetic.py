@@ -11,16 +11,24 @@ defined by the rules in ``data/phonetic.yaml``:
 Two parts with one skeleton are candidates for each other (the fuzzy index is keyed
 by skeletons); the scorer then charges an edit that changes the skeleton (an
 unrelated consonant) far more than one that does not (a vowel, y/j/i, u/v/w).
+
+The rules stay regexes in the data file. Every query part nobody listed needs its
+codes, so :func:`program` compiles the rules for the kernel's ``Speller``, which
+runs them as ``re.sub`` would (tests hold each rule to its regex); a rule of a
+shape it does not know sends every part back to the regexes, still right, slower.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
 import yaml
+
+from namenorm._kernel import Speller
 
 _DOUBLE_RE = re.compile(r"(.)\1+")
 
@@ -110,9 +118,164 @@ def triggers(pattern: str) -> frozenset[str] | None:
     return frozenset(found)
 
 
+class Unsupported(ValueError):
+    """A pattern outside the shapes :func:`program` compiles."""
+
+
+_Item = tuple[str, tuple[int, ...]]
+"""One item of a pattern, its groups expanded: ``("^", ())``, ``("$", ())``, a
+letter ``("", (set,))`` or a look-around ``("<=", sets)`` (also ``<!``, ``=``, ``!``);
+a set is an int with bit c set for each ASCII character c it admits."""
+
+
+def _letter_set(pattern: str, at: int) -> tuple[int, int]:
+    """The set of a ``[...]`` class starting at ``at``, and where the class ends."""
+    end = pattern.find("]", at + 2)
+    inside = pattern[at + 1 : end]
+    if end < 0 or "\\" in inside or "[" in inside:
+        raise Unsupported(pattern)
+    negated = inside.startswith("^")
+    inside = inside[1:] if negated else inside
+    bits, i = 0, 0
+    while i < len(inside):
+        if i + 2 < len(inside) and inside[i + 1] == "-":
+            for c in range(ord(inside[i]), ord(inside[i + 2]) + 1):
+                bits |= 1 << c
+            i += 3
+        else:
+            bits |= 1 << ord(inside[i])
+            i += 1
+    if bits >> 128:
+        raise Unsupported(pattern)
+    return (bits ^ ((1 << 128) - 1) if negated else bits), end + 1
+
+
+def _sequences(pattern: str, at: int) -> tuple[list[list[_Item]], int]:
+    """The alternatives of a pattern from ``at`` up to ``)`` or its end, each a list
+    of items (groups multiplied out, in the order the regex would try them)."""
+    found: list[list[_Item]] = []
+    current: list[list[_Item]] = [[]]
+    while True:
+        c = pattern[at] if at < len(pattern) else ""
+        if c in ("", "|", ")"):
+            found.extend(current)
+            if c != "|":
+                return found, at
+            current, at = [[]], at + 1
+            continue
+        items: list[list[_Item]]
+        if c in "^$":
+            items, at = [[(c, ())]], at + 1
+        elif pattern.startswith(("(?<=", "(?<!", "(?=", "(?!"), at):
+            kind = pattern[at + 2 : at + 4] if pattern[at + 2] == "<" else pattern[at + 2]
+            inner, at = _sequences(pattern, at + 2 + len(kind))
+            if len(inner) != 1 or any(k for k, _ in inner[0]) or not inner[0]:
+                raise Unsupported(pattern)
+            items = [[(kind, tuple(s for _, (s,) in inner[0]))]]
+            at += 1
+        elif c == "(":
+            start = at + 3 if pattern.startswith("(?:", at) else at + 1
+            if pattern[start : start + 1] == "?":
+                raise Unsupported(pattern)
+            items, at = _sequences(pattern, start)
+            at += 1
+        elif c == "[":
+            bits, at = _letter_set(pattern, at)
+            items = [[("", (bits,))]]
+        elif c.isascii() and c.isalnum():
+            items, at = [[("", (1 << ord(c),))]], at + 1
+        else:
+            raise Unsupported(pattern)
+        if pattern.startswith("{", at):
+            end = pattern.find("}", at)
+            count = pattern[at + 1 : end]
+            if end < 0 or not count.isdigit() or len(items) != 1 or items[0][0][0]:
+                raise Unsupported(pattern)
+            items, at = [items[0] * int(count)], end + 1
+        if at < len(pattern) and pattern[at] in "*+?{":
+            raise Unsupported(pattern)
+        current = [seq + more for seq in current for more in items]
+
+
+def _alternative(pattern: str, items: list[_Item]) -> bytes:
+    """One alternative as the kernel reads it (see the Speller section of ``_kernel.c``):
+    ``^``, a look-behind, letters, a look-ahead and ``$``, in that order."""
+    flags = 0
+    behind: tuple[int, ...] = ()
+    ahead: tuple[int, ...] = ()
+    kinds = [k for k, _ in items]
+    if kinds[:1] == ["^"]:
+        flags |= 1
+        items, kinds = items[1:], kinds[1:]
+    if kinds[-1:] == ["$"]:
+        flags |= 2
+        items, kinds = items[:-1], kinds[:-1]
+    if kinds[:1] in (["<="], ["<!"]):
+        flags |= 4 if kinds[0] == "<!" else 0
+        behind, items, kinds = items[0][1], items[1:], kinds[1:]
+    if kinds[-1:] in (["="], ["!"]):
+        flags |= 8 if kinds[-1] == "!" else 0
+        ahead, items, kinds = items[-1][1], items[:-1], kinds[:-1]
+    if not items or any(kinds) or max(len(behind), len(items), len(ahead)) > 255:
+        raise Unsupported(pattern)
+    sets = (*behind, *(s for _, (s,) in items), *ahead)
+    head = bytes((flags, len(behind), len(items), len(ahead)))
+    return head + b"".join(s.to_bytes(16, "little") for s in sets)
+
+
+def program(pairs: Sequence[tuple[str, str]]) -> bytes:
+    """Compile (pattern, replacement) rules for the kernel's Speller; raises
+    :class:`Unsupported` for a pattern of a shape it does not know (such rules then
+    run as Python regexes: see :func:`speller`)."""
+    out = bytearray()
+    for pattern, replacement in pairs:
+        sequences, end = _sequences(pattern, 0)
+        if end != len(pattern) or not replacement.isascii() or len(replacement) > 255:
+            raise Unsupported(pattern)
+        if not 0 < len(sequences) < 256:
+            raise Unsupported(pattern)
+        out += bytes((len(sequences), len(replacement))) + replacement.encode()
+        for items in sequences:
+            out += _alternative(pattern, items)
+    return bytes(out)
+
+
+@lru_cache(maxsize=1)
+def speller() -> Speller | None:
+    """The rules compiled into the kernel, or None when a pattern is of a shape the
+    kernel does not know (a rule added to the data file can always be a regex)."""
+    r = rules()
+    try:
+        spelling_program = program([(p.pattern, s) for p, s, _ in r.spelling])
+        alternatives_program = program([(p.pattern, s) for p, s, _ in r.alternatives])
+    except Unsupported:
+        return None
+    classes = bytearray(range(128))
+    for letter, name in r.classes.items():
+        if len(letter) != 1 or len(name) != 1 or not (letter + name).isascii():
+            return None
+        classes[ord(letter)] = ord(name)
+    dropped = bytearray(128)
+    for letter in r.dropped:
+        if len(letter) != 1 or not letter.isascii():
+            return None
+        dropped[ord(letter)] = 1
+    return Speller(spelling_program, alternatives_program, bytes(classes), bytes(dropped))
+
+
 @lru_cache(maxsize=1 << 18)
 def spelling(part: str) -> str:
     """The spelling code of a folded part: ``spelling("lukaschenko") == "lukaSenko"``."""
+    compiled = speller()
+    if compiled is not None and part.isascii():
+        return compiled.spelling(part.encode()).decode()
+    return spelling_by_regex(part)
+
+
+def spelling_by_regex(part: str) -> str:
+    """:func:`spelling` with the rules run as Python regexes: the reference the
+    compiled rules are tested against, and the way for parts the kernel does not
+    read (not ASCII) or rules it does not know."""
     for pattern, replacement, letters in rules().spelling:
         if letters is None or not letters.isdisjoint(part):
             part = pattern.sub(replacement, part)
@@ -122,13 +285,21 @@ def spelling(part: str) -> str:
 @lru_cache(maxsize=1 << 18)
 def codes(part: str) -> tuple[str, ...]:
     """Every spelling code of a part: its own, then one per alternative reading."""
-    found = [spelling(part)]
+    compiled = speller()
+    if compiled is not None and part.isascii():
+        return tuple(c.decode() for c in compiled.codes(part.encode()))
+    return codes_by_regex(part)
+
+
+def codes_by_regex(part: str) -> tuple[str, ...]:
+    """:func:`codes` with the rules run as Python regexes (see :func:`spelling_by_regex`)."""
+    found = [spelling_by_regex(part)]
     for pattern, replacement, letters in rules().alternatives:
         if letters is not None and letters.isdisjoint(part):
             continue
         other = pattern.sub(replacement, part)
         if other != part:
-            found.append(spelling(other))
+            found.append(spelling_by_regex(other))
     return tuple(dict.fromkeys(found))
 
 
@@ -152,6 +323,9 @@ def _consonants(code: str, classes: dict[str, str]) -> str:
 @lru_cache(maxsize=1 << 18)
 def skeleton_of_code(code: str) -> str:
     """The skeleton of a spelling code."""
+    compiled = speller()
+    if compiled is not None and code.isascii():
+        return compiled.skeleton(code.encode()).decode()
     return _consonants(code, rules().classes)
 
 
@@ -159,6 +333,9 @@ def skeleton_of_code(code: str) -> str:
 def consonants(code: str) -> str:
     """A code's consonants as written (no classes merged): what a skeleton is before
     h/g, s/sh/ch, z/zh and t/ts/d are made one."""
+    compiled = speller()
+    if compiled is not None and code.isascii():
+        return compiled.consonants(code.encode()).decode()
     return _consonants(code, {})
 
 
