@@ -20,10 +20,13 @@ from namenorm.neighbours import (
     SWAP_COST,
     VOWEL_COST,
     Near,
+    Neighbours,
     PartCodes,
     build,
+    part_numbers,
 )
-from namenorm.phonetic import codes, consonants, skeleton_of_code
+from namenorm.phonetic import codes, consonants, letter_tables, skeleton_of_code
+from namenorm.store import KeyIndex
 
 # Few letters, so that strings share many and the distances are not all "everything".
 letters = st.text(alphabet="abcSHz", max_size=80)
@@ -122,10 +125,13 @@ def expected_neighbours(part: str, table: list[str]) -> list[tuple[str, float, s
     return sorted(((t, s, r) for t, (s, r) in best.items()), key=lambda x: (-x[1], x[0]))
 
 
-def _rows(data: PartCodes, block_rows: array[int]) -> Rows:
+def _rows(data: PartCodes, block_rows: array[int], slots: array[int] | None = None) -> Rows:
     """The kernel's rows of table parts that belong to no given-name or patronymic
-    group, with ``block_rows`` as the rows blocking keys lead to."""
+    group, with ``block_rows`` as the rows of one blocking key ("x")."""
     parts = len(data.fused)
+    one_key = KeyIndex.of([("x", 0)])
+    tables = letter_tables()
+    assert tables is not None
     return Rows(
         data.codes.blob,
         data.codes.offsets,
@@ -139,6 +145,12 @@ def _rows(data: PartCodes, block_rows: array[int]) -> Rows:
         array("q", [-1]) * parts,
         array("q", [-1]) * parts,
         block_rows,
+        one_key.keys.blob,
+        one_key.keys.offsets,
+        one_key.values,
+        one_key.slots if slots is None else slots,
+        array("Q", [0, len(block_rows)]),
+        *tables,
         MIN_PART,
         VOWEL_COST,
         SWAP_COST,
@@ -208,3 +220,32 @@ def test_rows_reject_inconsistent_input() -> None:
         rows.near(*query, array("q", [0, 0, 99]), array("q"), array("q"))
     with pytest.raises(IndexError):
         rows.near(*query, array("q"), array("q", [7]), array("q"))
+    with pytest.raises(ValueError):
+        rows.spans(("é".encode(),))  # codes are ASCII
+    with pytest.raises(ValueError):
+        rows.spans((b"",))
+    with pytest.raises(ValueError):  # a hash table with no empty slot would never stop
+        _rows(data, array("q", range(len(data.owner))), slots=array("q", [0]))
+
+
+# Parts that meet NAMES' blocking keys, and some that miss them all.
+query_parts = st.sampled_from(NAMES) | st.text(
+    alphabet="aeiouklmnrshtdzcgy", min_size=2, max_size=12
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(query_parts)
+def test_spans_are_the_rows_of_the_blocking_keys(part: str) -> None:
+    """Rows.spans finds, for each reading, the rows under the keys of
+    phonetic.code_probe_keys, as the Python look-up of each key does (same spans,
+    same order), including short keys qualified by the first letter's class."""
+    table = sorted(set(NAMES) | {"ab", "ba", "aza", "kaz", "akz", "ivanov", "iv"})
+    neighbours = Neighbours(build(table), part_numbers(table))
+    readings = codes(part)
+    got = array("q", neighbours._rows.spans(tuple(c.encode() for c in readings)))
+    want = array("q")
+    for number, code in enumerate(readings):
+        for start, end in neighbours._spans_of(code):
+            want.extend((number, start, end))
+    assert got == want

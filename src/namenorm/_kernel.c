@@ -1248,6 +1248,13 @@ typedef struct {
        scattered arrays, which on a large table is most of its cost. */
     uint64_t *records;  /* 8-byte words */
     uint32_t *block_at; /* block entry -> the word its row's record starts at */
+    /* The blocking keys (a namenorm.store.KeyIndex: packed keys, their values, the
+       slots of its hash table) and where each key's rows start in block_rows. */
+    packed keys;
+    const int64_t *key_values, *slots;
+    const uint64_t *block_starts;
+    Py_ssize_t n_slots, n_blocks;
+    unsigned char classes[128], dropped[128]; /* as in Speller */
 } RowsObject;
 
 /* A row's record: its part, the lengths of its code, consonants and skeleton, whether
@@ -1315,21 +1322,39 @@ static int rows_lay_out(RowsObject *self) {
 
 static PyObject *rows_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
     PyObject *objects[6], *owner, *stripped, *fused, *given, *patronymic, *block_rows;
+    PyObject *keys, *key_offsets, *key_values, *slots, *block_starts;
+    Py_buffer classes, dropped;
     RowsObject *self = NULL;
     static char *keywords[] = {"codes", "code_offsets", "consonants", "consonant_offsets",
                                "skeletons", "skeleton_offsets", "owner", "stripped", "fused",
-                               "given", "patronymic", "block_rows", "min_part", "vowel_cost",
+                               "given", "patronymic", "block_rows", "block_keys",
+                               "block_key_offsets", "block_key_values", "block_slots",
+                               "block_starts", "classes", "dropped", "min_part", "vowel_cost",
                                "swap_cost", "same_code", "group", "short_form", NULL};
     double min_part, vowel_cost, swap_cost, same_code, group, short_form;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOOOOOOOOOdddddd:Rows", keywords,
-                                     &objects[0], &objects[1], &objects[2], &objects[3],
-                                     &objects[4], &objects[5], &owner, &stripped, &fused,
-                                     &given, &patronymic, &block_rows, &min_part, &vowel_cost,
-                                     &swap_cost, &same_code, &group, &short_form))
+    if (!PyArg_ParseTupleAndKeywords(
+            args, kwargs, "OOOOOOOOOOOOOOOOOy*y*dddddd:Rows", keywords, &objects[0],
+            &objects[1], &objects[2], &objects[3], &objects[4], &objects[5], &owner, &stripped,
+            &fused, &given, &patronymic, &block_rows, &keys, &key_offsets, &key_values, &slots,
+            &block_starts, &classes, &dropped, &min_part, &vowel_cost, &swap_cost, &same_code,
+            &group, &short_form))
         return NULL;
-    self = (RowsObject *)type->tp_alloc(type, 0);
+    int tables_fit = classes.len == 128 && dropped.len == 128;
+    if (tables_fit) {
+        self = (RowsObject *)type->tp_alloc(type, 0);
+        if (self != NULL) {
+            memcpy(self->classes, classes.buf, 128);
+            memcpy(self->dropped, dropped.buf, 128);
+        }
+    }
+    PyBuffer_Release(&classes);
+    PyBuffer_Release(&dropped);
+    if (!tables_fit) {
+        PyErr_SetString(PyExc_ValueError, "classes and dropped need a byte per ASCII letter");
+        return NULL;
+    }
     if (self == NULL) return NULL;
-    if (holder_init(&self->h, 12) < 0) goto fail;
+    if (holder_init(&self->h, 17) < 0) goto fail;
     for (int k = 0; k < SIDES; k++) {
         Py_ssize_t n_blob, n_offsets;
         const unsigned char *blob = hold(&self->h, objects[2 * k], 1, &n_blob, 0);
@@ -1357,6 +1382,34 @@ static PyObject *rows_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) 
         if (self->owner[r] < 0 || self->owner[r] >= self->parts) goto bad;
     for (Py_ssize_t k = 0; k < self->block_count; k++)
         if (self->block_rows[k] < 0 || self->block_rows[k] >= self->rows) goto bad;
+    Py_ssize_t n_keys, n_key_offsets, n_values, n_starts;
+    const unsigned char *key_blob = hold(&self->h, keys, 1, &n_keys, 0);
+    const uint64_t *offsets = key_blob ? hold(&self->h, key_offsets, 8, &n_key_offsets, 0) : NULL;
+    if (!offsets || !(self->key_values = hold(&self->h, key_values, 8, &n_values, 0)) ||
+        !(self->slots = hold(&self->h, slots, 8, &self->n_slots, 0)) ||
+        !(self->block_starts = hold(&self->h, block_starts, 8, &n_starts, 0)))
+        goto fail;
+    /* a key index as store.KeyIndex builds it: a power-of-two table with an empty slot
+       (a look-up that misses stops there), slots and values in range */
+    self->keys = (packed){key_blob, offsets, n_key_offsets - 1, n_keys};
+    self->n_blocks = n_starts - 1;
+    int empty = 0;
+    if (n_key_offsets < 1 || offsets[n_key_offsets - 1] > (uint64_t)n_keys ||
+        n_values != n_key_offsets - 1 || n_starts < 1 || self->n_slots < 1 ||
+        (self->n_slots & (self->n_slots - 1)) ||
+        self->block_starts[n_starts - 1] > (uint64_t)self->block_count)
+        goto bad;
+    for (Py_ssize_t i = 0; i + 1 < n_key_offsets; i++)
+        if (offsets[i] > offsets[i + 1]) goto bad;
+    for (Py_ssize_t i = 0; i + 1 < n_starts; i++)
+        if (self->block_starts[i] > self->block_starts[i + 1]) goto bad;
+    for (Py_ssize_t i = 0; i < n_values; i++)
+        if (self->key_values[i] < 0 || self->key_values[i] >= self->n_blocks) goto bad;
+    for (Py_ssize_t i = 0; i < self->n_slots; i++) {
+        if (self->slots[i] >= n_values) goto bad;
+        empty |= self->slots[i] < 0;
+    }
+    if (!empty) goto bad;
     self->min_part = min_part;
     self->vowel_cost = vowel_cost;
     self->swap_cost = swap_cost;
@@ -1627,7 +1680,153 @@ done:
     return result;
 }
 
+/* ---- Blocking keys: which rows a query reading is compared with ---------------------
+ *
+ * The keys of namenorm.phonetic.code_probe_keys, looked up as store.KeyIndex.get does
+ * (CRC-32 of the key's bytes, linear probing). A reading's skeleton, "~" + its skeleton
+ * (a table code one consonant longer), and each one-consonant deletion with and
+ * without "~" (one fewer, one changed); a key made by an edit whose skeleton has
+ * SHORT_KEY letters or fewer also carries "|" and the class of the code's first letter
+ * ("V" for a vowel), after the deletion when it took that letter. Tests compare the
+ * spans with the Python reading of those functions.
+ */
+
+enum { SHORT_KEY = 2 };
+
+static uint32_t crc_table[256];
+
+static void crc_init(void) {
+    for (uint32_t n = 0; n < 256; n++) {
+        uint32_t c = n;
+        for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        crc_table[n] = c;
+    }
+}
+
+static uint32_t crc32_of(const unsigned char *s, size_t n) {
+    uint32_t c = 0xFFFFFFFFu;
+    for (size_t i = 0; i < n; i++) c = crc_table[(c ^ s[i]) & 0xFF] ^ (c >> 8);
+    return c ^ 0xFFFFFFFFu;
+}
+
+/* The block number of a key, or -1. */
+static int64_t block_of(const RowsObject *self, const unsigned char *key, size_t n) {
+    uint64_t mask = (uint64_t)self->n_slots - 1, slot = crc32_of(key, n) & mask;
+    for (;;) {
+        int64_t number = self->slots[slot];
+        if (number < 0) return -1;
+        uint64_t a = self->keys.offsets[number], b = self->keys.offsets[number + 1];
+        if (b - a == n && memcmp(self->keys.blob + a, key, n) == 0)
+            return self->key_values[number];
+        slot = (slot + 1) & mask;
+    }
+}
+
+static unsigned char initial_of(const RowsObject *self, unsigned char c) {
+    if (c >= 128) return c;
+    return self->dropped[c] || c == 'j' ? 'V' : self->classes[c];
+}
+
+typedef struct {
+    int64_t *blocks;
+    int count;
+} probe_list;
+
+/* Look up one key (`deleted`: with "~" before it; `mark`: the initial it carries when
+   short, 0 for none) and note its block, once. */
+static void probe(const RowsObject *self, unsigned char *buffer, int deleted,
+                  const unsigned char *skeleton, size_t len, unsigned char mark,
+                  probe_list *found) {
+    size_t n = 0;
+    if (deleted) buffer[n++] = '~';
+    memcpy(buffer + n, skeleton, len);
+    n += len;
+    if (mark && len <= SHORT_KEY) {
+        buffer[n++] = '|';
+        buffer[n++] = mark;
+    }
+    int64_t block = block_of(self, buffer, n);
+    if (block < 0 || self->block_starts[block] == self->block_starts[block + 1]) return;
+    for (int k = 0; k < found->count; k++)
+        if (found->blocks[k] == block) return;
+    found->blocks[found->count++] = block;
+}
+
+static PyObject *rows_spans(RowsObject *self, PyObject *args) {
+    PyObject *codes;
+    if (!PyArg_ParseTuple(args, "O!:spans", &PyTuple_Type, &codes)) return NULL;
+    Py_ssize_t n_codes = PyTuple_GET_SIZE(codes), longest = 0;
+    for (Py_ssize_t c = 0; c < n_codes; c++) {
+        PyObject *item = PyTuple_GET_ITEM(codes, c);
+        if (!PyBytes_Check(item) || PyBytes_GET_SIZE(item) == 0 ||
+            !is_ascii((const unsigned char *)PyBytes_AS_STRING(item), PyBytes_GET_SIZE(item))) {
+            PyErr_SetString(PyExc_ValueError, "codes must be non-empty ASCII bytes");
+            return NULL;
+        }
+        if (PyBytes_GET_SIZE(item) > longest) longest = PyBytes_GET_SIZE(item);
+    }
+    size_t room = (size_t)longest + 4;
+    unsigned char *skeleton = malloc(room), *deletion = malloc(room), *buffer = malloc(room);
+    probe_list found = {malloc((2 * (size_t)longest + 2) * sizeof(int64_t)), 0};
+    int64_t *out = malloc(((size_t)n_codes * (2 * (size_t)longest + 2) * 3 + 1) * sizeof *out);
+    PyObject *result = NULL;
+    if (!skeleton || !deletion || !buffer || !found.blocks || !out) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_ssize_t n_out = 0;
+    for (Py_ssize_t c = 0; c < n_codes; c++) {
+        PyObject *item = PyTuple_GET_ITEM(codes, c);
+        const unsigned char *code = (const unsigned char *)PyBytes_AS_STRING(item);
+        size_t code_len = (size_t)PyBytes_GET_SIZE(item);
+        size_t len = 0, last = 256;
+        for (size_t i = 0; i < code_len; i++) { /* the skeleton (as Speller.skeleton) */
+            unsigned char letter = code[i];
+            if (self->dropped[letter]) {
+                last = 256;
+                continue;
+            }
+            letter = self->classes[letter];
+            if (letter != last) skeleton[len++] = letter;
+            last = letter;
+        }
+        if (len == 0) {
+            memcpy(skeleton, code, code_len);
+            len = code_len;
+        }
+        unsigned char first = initial_of(self, code[0]);
+        unsigned char after = code_len > 1 && first != 'V' ? initial_of(self, code[1]) : first;
+        found.count = 0;
+        probe(self, buffer, 0, skeleton, len, 0, &found);
+        probe(self, buffer, 1, skeleton, len, first, &found);
+        for (size_t i = 0; len >= 2 && i < len; i++) {
+            memcpy(deletion, skeleton, i);
+            memcpy(deletion + i, skeleton + i + 1, len - i - 1);
+            unsigned char mark = i == 0 ? after : first;
+            probe(self, buffer, 0, deletion, len - 1, mark, &found);
+            probe(self, buffer, 1, deletion, len - 1, mark, &found);
+        }
+        for (int k = 0; k < found.count; k++) {
+            out[n_out++] = c;
+            out[n_out++] = (int64_t)self->block_starts[found.blocks[k]];
+            out[n_out++] = (int64_t)self->block_starts[found.blocks[k] + 1];
+        }
+    }
+    result = PyBytes_FromStringAndSize((const char *)out, n_out * (Py_ssize_t)sizeof *out);
+done:
+    free(skeleton);
+    free(deletion);
+    free(buffer);
+    free(found.blocks);
+    free(out);
+    return result;
+}
+
 static PyMethodDef rows_methods[] = {
+    {"spans", (PyCFunction)rows_spans, METH_VARARGS,
+     "spans(codes) -> bytes\n\n"
+     "Where the rows under the blocking keys of each reading (a tuple of ASCII codes)\n"
+     "lie in the block rows: int64 triples (reading, start, end), as near() takes them."},
     {"near", (PyCFunction)rows_near, METH_VARARGS,
      "near(codes, consonants, skeletons, bare, fused, own, given, father, spans, extra,\n"
      "     short) -> bytes\n\n"
@@ -1648,7 +1847,9 @@ static PyTypeObject RowsType = {
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "Rows(codes, code_offsets, consonants, consonant_offsets, skeletons,\n"
               "     skeleton_offsets, owner, stripped, fused, given, patronymic, block_rows,\n"
-              "     min_part, vowel_cost, swap_cost, same_code, group, short_form)\n\n"
+              "     block_keys, block_key_offsets, block_key_values, block_slots,\n"
+              "     block_starts, classes, dropped, min_part, vowel_cost, swap_cost,\n"
+              "     same_code, group, short_form)\n\n"
               "A table's part rows, held and checked once, for finding the neighbours of\n"
               "query parts (see namenorm.neighbours).",
     .tp_methods = rows_methods,
@@ -1668,6 +1869,7 @@ static struct PyModuleDef module = {
 };
 
 PyMODINIT_FUNC PyInit__kernel(void) {
+    crc_init();
     if (PyType_Ready(&TableType) < 0 || PyType_Ready(&RowsType) < 0 ||
         PyType_Ready(&SpellerType) < 0)
         return NULL;

@@ -23,6 +23,13 @@ class Rows:
         given: array[int],
         patronymic: array[int],
         block_rows: array[int],
+        block_keys: bytes,
+        block_key_offsets: array[int],
+        block_key_values: array[int],
+        block_slots: array[int],
+        block_starts: array[int],
+        classes: bytes,
+        dropped: bytes,
         min_part: float,
         vowel_cost: float,
         swap_cost: float,
@@ -30,6 +37,9 @@ class Rows:
         group: float,
         short_form: float,
     ) -> None: ...
+    def spans(self, codes: tuple[bytes, ...], /) -> bytes:
+        """Where the rows under each reading's blocking keys lie in the block rows:
+        int64 (reading, start, end) triples, as ``near`` takes them."""
     def near(
         self,
         codes: tuple[bytes, ...],
@@ -40,7 +50,7 @@ class Rows:
         own: int,
         given: int,
         father: int,
-        spans: array[int],
+        spans: bytes | array[int],
         extra: array[int],
         short: array[int],
         /,

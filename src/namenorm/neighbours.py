@@ -44,6 +44,7 @@ from namenorm.phonetic import (
     code_probe_keys,
     codes,
     consonants,
+    letter_tables,
     skeleton_of_code,
     spelling,
 )
@@ -284,6 +285,10 @@ class Neighbours:
         self._owner = np.frombuffer(data.owner, dtype=np.int64)
         self._stripped = data.stripped
         self._patronymic = np.frombuffer(data.patronymic, dtype=np.int64)
+        tables = letter_tables()
+        self._compiled_keys = tables is not None
+        """Whether the kernel finds the rows of a reading's blocking keys (it knows the
+        letter classes); else :meth:`_spans_of` does, in Python."""
         self._rows = Rows(
             data.codes.blob,
             data.codes.offsets,
@@ -297,6 +302,12 @@ class Neighbours:
             data.given,
             data.patronymic,
             data.blocks.groups.items,
+            data.blocks.index.keys.blob,
+            data.blocks.index.keys.offsets,
+            data.blocks.index.values,
+            data.blocks.index.slots,
+            data.blocks.groups.starts,
+            *(tables or (bytes(range(128)), bytes(128))),
             MIN_PART,
             VOWEL_COST,
             SWAP_COST,
@@ -335,12 +346,17 @@ class Neighbours:
         Each reading of the part meets the rows its own keys find: a row another
         reading found is two consonant edits or more from this one.
         """
-        spans = array("q")
-        for number, code in enumerate(query.codes):
-            for start, end in self._spans_of(code):
-                spans.extend((number, start, end))
+        encoded = tuple(c.encode() for c in query.codes)
+        spans: bytes | array[int]
+        if self._compiled_keys and all(c.isascii() for c in query.codes):
+            spans = self._rows.spans(encoded)
+        else:
+            spans = array("q")
+            for number, code in enumerate(query.codes):
+                for start, end in self._spans_of(code):
+                    spans.extend((number, start, end))
         found = self._rows.near(
-            tuple(c.encode() for c in query.codes),
+            encoded,
             tuple(consonants(c).encode() for c in query.codes),
             tuple(skeleton_of_code(c).encode() for c in query.codes),
             bytes(query.bare),
@@ -424,7 +440,9 @@ class Neighbours:
 
     def _spans_of(self, code: str) -> list[tuple[int, int]]:
         """Where the rows under a query code's blocking keys lie in the block rows (a
-        row may come more than once)."""
+        row may come more than once): what the kernel's ``Rows.spans`` finds, read
+        from :func:`namenorm.phonetic.code_probe_keys` (the reference it is tested
+        against, and the way for codes that are not ASCII)."""
         spans = self._spans
         out = []
         for k in code_probe_keys(code):

@@ -250,6 +250,18 @@ def speller() -> Speller | None:
         alternatives_program = program([(p.pattern, s) for p, s, _ in r.alternatives])
     except Unsupported:
         return None
+    tables = letter_tables()
+    if tables is None:
+        return None
+    return Speller(spelling_program, alternatives_program, *tables)
+
+
+@lru_cache(maxsize=1)
+def letter_tables() -> tuple[bytes, bytes] | None:
+    """The skeleton classes and dropped letters as the kernel reads them: per ASCII
+    character, its class letter (itself when none), and 1 when a skeleton drops it;
+    None when a class or letter is not one ASCII character."""
+    r = rules()
     classes = bytearray(range(128))
     for letter, name in r.classes.items():
         if len(letter) != 1 or len(name) != 1 or not (letter + name).isascii():
@@ -260,7 +272,7 @@ def speller() -> Speller | None:
         if len(letter) != 1 or not letter.isascii():
             return None
         dropped[ord(letter)] = 1
-    return Speller(spelling_program, alternatives_program, bytes(classes), bytes(dropped))
+    return bytes(classes), bytes(dropped)
 
 
 @lru_cache(maxsize=1 << 18)
