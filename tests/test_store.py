@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pickle
+from array import array
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -27,6 +29,19 @@ def test_key_index_matches_a_dict(mapping: dict[str, int], probes: list[str]) ->
         assert index.get(key) == value
     for probe in probes:
         assert index.get(probe, -7) == mapping.get(probe, -7)
+        assert index.get_by_python(probe, -7) == mapping.get(probe, -7)
+    # once asked (the kernel's copy made), it still pickles, and alike
+    again = pickle.loads(pickle.dumps(index))
+    for key, value in mapping.items():
+        assert again.get(key) == value == again.get_by_python(key)
+
+
+def test_a_key_table_without_an_empty_slot_is_refused() -> None:
+    """A look-up that misses stops at an empty slot: the kernel refuses a full table
+    rather than loop for ever."""
+    full = KeyIndex(Strings.of(["a"]), array("q", [5]), array("q", [0]))
+    with pytest.raises(ValueError):
+        full.get("b")
 
 
 def test_ranges() -> None:

@@ -148,6 +148,8 @@ typedef struct {
     const unsigned char *replacement;
     int replacement_len, count;
     alternative *alternatives;
+    unsigned char starts[16]; /* the letters a match can start with: a position whose
+                                 letter is not one of them is copied untried */
 } rule;
 
 typedef struct {
@@ -206,6 +208,10 @@ static int apply_rule(const rule *r, const unsigned char *s, size_t n, text *out
     size_t i = 0, o = 0;
     while (i < n) {
         const alternative *found = NULL;
+        if (!in_set(r->starts, s[i])) {
+            out->bytes[o++] = s[i++];
+            continue;
+        }
         for (int k = 0; k < r->count && !found; k++)
             if (matches(&r->alternatives[k], s, n, i)) found = &r->alternatives[k];
         if (found) {
@@ -252,7 +258,10 @@ static int read_program(const unsigned char *p, size_t n, rule_list *list) {
                 at += 4;
                 if (a.body == 0 || a.flags > 15 || at + 16 * sets > n) return -1;
                 at += 16 * sets;
-                if (current) current->alternatives[k] = a;
+                if (current) {
+                    current->alternatives[k] = a;
+                    for (int b = 0; b < 16; b++) current->starts[b] |= a.sets[16 * a.behind + b];
+                }
             }
             r++;
         }
@@ -886,6 +895,141 @@ static void release(holder *h) {
     h->views = NULL;
 }
 
+/* ---- Key tables (namenorm.store.KeyIndex) -----------------------------------------
+ *
+ * A read-only map from byte strings to integers: the keys packed, their values, and a
+ * hash table of slots (key numbers, -1 for empty) in which a key sits at its CRC-32
+ * (zlib's) masked to the table's size, or after it by linear probing.
+ */
+
+static uint32_t crc_table[256];
+
+static void crc_init(void) {
+    for (uint32_t n = 0; n < 256; n++) {
+        uint32_t c = n;
+        for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        crc_table[n] = c;
+    }
+}
+
+static uint32_t crc32_of(const unsigned char *s, size_t n) {
+    uint32_t c = 0xFFFFFFFFu;
+    for (size_t i = 0; i < n; i++) c = crc_table[(c ^ s[i]) & 0xFF] ^ (c >> 8);
+    return c ^ 0xFFFFFFFFu;
+}
+
+typedef struct {
+    packed keys;
+    const int64_t *values, *slots;
+    Py_ssize_t n_slots;
+} key_table;
+
+/* Hold and check a key table's arrays (values below `limit`, unless it is negative);
+   -1 with an exception set when they disagree. A table with no empty slot is refused:
+   a look-up that misses would never stop. */
+static int key_table_hold(holder *h, PyObject *blob_object, PyObject *offsets_object,
+                          PyObject *values_object, PyObject *slots_object, int64_t limit,
+                          key_table *t) {
+    Py_ssize_t n_blob, n_offsets, n_values;
+    const unsigned char *blob = hold(h, blob_object, 1, &n_blob, 0);
+    const uint64_t *offsets = blob ? hold(h, offsets_object, 8, &n_offsets, 0) : NULL;
+    if (!offsets || !(t->values = hold(h, values_object, 8, &n_values, 0)) ||
+        !(t->slots = hold(h, slots_object, 8, &t->n_slots, 0)))
+        return -1;
+    t->keys = (packed){blob, offsets, n_offsets - 1, n_blob};
+    int empty = 0;
+    if (n_offsets < 1 || offsets[n_offsets - 1] > (uint64_t)n_blob ||
+        n_values != n_offsets - 1 || t->n_slots < 1 || (t->n_slots & (t->n_slots - 1)))
+        goto bad;
+    for (Py_ssize_t i = 0; i + 1 < n_offsets; i++)
+        if (offsets[i] > offsets[i + 1]) goto bad;
+    for (Py_ssize_t i = 0; limit >= 0 && i < n_values; i++)
+        if (t->values[i] < 0 || t->values[i] >= limit) goto bad;
+    for (Py_ssize_t i = 0; i < t->n_slots; i++) {
+        if (t->slots[i] >= n_values) goto bad;
+        empty |= t->slots[i] < 0;
+    }
+    if (empty) return 0;
+bad:
+    PyErr_SetString(PyExc_ValueError, "a key table's arrays disagree with one another");
+    return -1;
+}
+
+/* The number of a key in the table, or -1 when the table lacks it. */
+static int64_t key_table_number(const key_table *t, const unsigned char *key, size_t n) {
+    uint64_t mask = (uint64_t)t->n_slots - 1, slot = crc32_of(key, n) & mask;
+    for (;;) {
+        int64_t number = t->slots[slot];
+        if (number < 0) return -1;
+        uint64_t a = t->keys.offsets[number], b = t->keys.offsets[number + 1];
+        if (b - a == n && memcmp(t->keys.blob + a, key, n) == 0) return number;
+        slot = (slot + 1) & mask;
+    }
+}
+
+/* The value of a key, or -1 when the table lacks it (for tables of values >= 0). */
+static int64_t key_table_find(const key_table *t, const unsigned char *key, size_t n) {
+    int64_t number = key_table_number(t, key, n);
+    return number < 0 ? -1 : t->values[number];
+}
+
+/* Keys(blob, offsets, values, slots): a KeyIndex's arrays, for look-ups from Python. */
+typedef struct {
+    PyObject_HEAD
+    holder h;
+    key_table table;
+} KeysObject;
+
+static void keys_dealloc(KeysObject *self) {
+    release(&self->h);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *keys_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
+    static char *keywords[] = {"blob", "offsets", "values", "slots", NULL};
+    PyObject *blob, *offsets, *values, *slots;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOO:Keys", keywords, &blob, &offsets,
+                                     &values, &slots))
+        return NULL;
+    KeysObject *self = (KeysObject *)type->tp_alloc(type, 0);
+    if (self == NULL) return NULL;
+    if (holder_init(&self->h, 4) < 0 ||
+        key_table_hold(&self->h, blob, offsets, values, slots, -1, &self->table) < 0) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    return (PyObject *)self;
+}
+
+static PyObject *keys_get(KeysObject *self, PyObject *key) {
+    if (!PyBytes_Check(key)) {
+        PyErr_SetString(PyExc_TypeError, "a key is bytes");
+        return NULL;
+    }
+    int64_t number = key_table_number(
+        &self->table, (const unsigned char *)PyBytes_AS_STRING(key), (size_t)PyBytes_GET_SIZE(key));
+    if (number < 0) Py_RETURN_NONE;
+    return PyLong_FromLongLong(self->table.values[number]);
+}
+
+static PyMethodDef keys_methods[] = {
+    {"get", (PyCFunction)keys_get, METH_O,
+     "get(key: bytes) -> int | None: the key's value, or None when it has none."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject KeysType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "namenorm._kernel.Keys",
+    .tp_basicsize = sizeof(KeysObject),
+    .tp_dealloc = (destructor)keys_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Keys(blob, offsets, values, slots)\n\n"
+              "The arrays of a namenorm.store.KeyIndex, held and checked once, for fast\n"
+              "look-ups.",
+    .tp_methods = keys_methods,
+    .tp_new = keys_new,
+};
+
 static int read_params(PyObject *object, params *p) {
     if (!PyArg_ParseTuple(object, "ldddddddddddddddll:params", &p->candidates, &p->low,
                           &p->initial_weight, &p->initial_sim, &p->same_code,
@@ -1250,10 +1394,9 @@ typedef struct {
     uint32_t *block_at; /* block entry -> the word its row's record starts at */
     /* The blocking keys (a namenorm.store.KeyIndex: packed keys, their values, the
        slots of its hash table) and where each key's rows start in block_rows. */
-    packed keys;
-    const int64_t *key_values, *slots;
+    key_table keys;
     const uint64_t *block_starts;
-    Py_ssize_t n_slots, n_blocks;
+    Py_ssize_t n_blocks;
     unsigned char classes[128], dropped[128]; /* as in Speller */
 } RowsObject;
 
@@ -1382,34 +1525,16 @@ static PyObject *rows_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) 
         if (self->owner[r] < 0 || self->owner[r] >= self->parts) goto bad;
     for (Py_ssize_t k = 0; k < self->block_count; k++)
         if (self->block_rows[k] < 0 || self->block_rows[k] >= self->rows) goto bad;
-    Py_ssize_t n_keys, n_key_offsets, n_values, n_starts;
-    const unsigned char *key_blob = hold(&self->h, keys, 1, &n_keys, 0);
-    const uint64_t *offsets = key_blob ? hold(&self->h, key_offsets, 8, &n_key_offsets, 0) : NULL;
-    if (!offsets || !(self->key_values = hold(&self->h, key_values, 8, &n_values, 0)) ||
-        !(self->slots = hold(&self->h, slots, 8, &self->n_slots, 0)) ||
-        !(self->block_starts = hold(&self->h, block_starts, 8, &n_starts, 0)))
-        goto fail;
-    /* a key index as store.KeyIndex builds it: a power-of-two table with an empty slot
-       (a look-up that misses stops there), slots and values in range */
-    self->keys = (packed){key_blob, offsets, n_key_offsets - 1, n_keys};
+    Py_ssize_t n_starts;
+    if (!(self->block_starts = hold(&self->h, block_starts, 8, &n_starts, 0))) goto fail;
     self->n_blocks = n_starts - 1;
-    int empty = 0;
-    if (n_key_offsets < 1 || offsets[n_key_offsets - 1] > (uint64_t)n_keys ||
-        n_values != n_key_offsets - 1 || n_starts < 1 || self->n_slots < 1 ||
-        (self->n_slots & (self->n_slots - 1)) ||
-        self->block_starts[n_starts - 1] > (uint64_t)self->block_count)
+    if (n_starts < 1 || self->block_starts[n_starts - 1] > (uint64_t)self->block_count)
         goto bad;
-    for (Py_ssize_t i = 0; i + 1 < n_key_offsets; i++)
-        if (offsets[i] > offsets[i + 1]) goto bad;
     for (Py_ssize_t i = 0; i + 1 < n_starts; i++)
         if (self->block_starts[i] > self->block_starts[i + 1]) goto bad;
-    for (Py_ssize_t i = 0; i < n_values; i++)
-        if (self->key_values[i] < 0 || self->key_values[i] >= self->n_blocks) goto bad;
-    for (Py_ssize_t i = 0; i < self->n_slots; i++) {
-        if (self->slots[i] >= n_values) goto bad;
-        empty |= self->slots[i] < 0;
-    }
-    if (!empty) goto bad;
+    if (key_table_hold(&self->h, keys, key_offsets, key_values, slots, self->n_blocks,
+                       &self->keys) < 0)
+        goto fail;
     self->min_part = min_part;
     self->vowel_cost = vowel_cost;
     self->swap_cost = swap_cost;
@@ -1693,35 +1818,6 @@ done:
 
 enum { SHORT_KEY = 2 };
 
-static uint32_t crc_table[256];
-
-static void crc_init(void) {
-    for (uint32_t n = 0; n < 256; n++) {
-        uint32_t c = n;
-        for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        crc_table[n] = c;
-    }
-}
-
-static uint32_t crc32_of(const unsigned char *s, size_t n) {
-    uint32_t c = 0xFFFFFFFFu;
-    for (size_t i = 0; i < n; i++) c = crc_table[(c ^ s[i]) & 0xFF] ^ (c >> 8);
-    return c ^ 0xFFFFFFFFu;
-}
-
-/* The block number of a key, or -1. */
-static int64_t block_of(const RowsObject *self, const unsigned char *key, size_t n) {
-    uint64_t mask = (uint64_t)self->n_slots - 1, slot = crc32_of(key, n) & mask;
-    for (;;) {
-        int64_t number = self->slots[slot];
-        if (number < 0) return -1;
-        uint64_t a = self->keys.offsets[number], b = self->keys.offsets[number + 1];
-        if (b - a == n && memcmp(self->keys.blob + a, key, n) == 0)
-            return self->key_values[number];
-        slot = (slot + 1) & mask;
-    }
-}
-
 static unsigned char initial_of(const RowsObject *self, unsigned char c) {
     if (c >= 128) return c;
     return self->dropped[c] || c == 'j' ? 'V' : self->classes[c];
@@ -1745,7 +1841,7 @@ static void probe(const RowsObject *self, unsigned char *buffer, int deleted,
         buffer[n++] = '|';
         buffer[n++] = mark;
     }
-    int64_t block = block_of(self, buffer, n);
+    int64_t block = key_table_find(&self->keys, buffer, n);
     if (block < 0 || self->block_starts[block] == self->block_starts[block + 1]) return;
     for (int k = 0; k < found->count; k++)
         if (found->blocks[k] == block) return;
@@ -1871,7 +1967,7 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC PyInit__kernel(void) {
     crc_init();
     if (PyType_Ready(&TableType) < 0 || PyType_Ready(&RowsType) < 0 ||
-        PyType_Ready(&SpellerType) < 0)
+        PyType_Ready(&SpellerType) < 0 || PyType_Ready(&KeysType) < 0)
         return NULL;
     PyObject *m = PyModule_Create(&module);
     if (m == NULL) return NULL;
@@ -1884,6 +1980,12 @@ PyMODINIT_FUNC PyInit__kernel(void) {
     Py_INCREF(&RowsType);
     if (PyModule_AddObject(m, "Rows", (PyObject *)&RowsType) < 0) {
         Py_DECREF(&RowsType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    Py_INCREF(&KeysType);
+    if (PyModule_AddObject(m, "Keys", (PyObject *)&KeysType) < 0) {
+        Py_DECREF(&KeysType);
         Py_DECREF(m);
         return NULL;
     }

@@ -101,6 +101,15 @@ class Table:
         rule), table parts left out, query parts left over, contradicting pairs; all
         by position."""
 
+class Keys:
+    """The arrays of a ``namenorm.store.KeyIndex``, held and checked once."""
+
+    def __init__(
+        self, blob: bytes, offsets: array[int], values: array[int], slots: array[int]
+    ) -> None: ...
+    def get(self, key: bytes, /) -> int | None:
+        """The key's value, or None when it has none."""
+
 class Speller:
     """The rules of ``data/phonetic.yaml`` compiled by ``namenorm.phonetic.program``:
     spelling codes, consonants and skeletons of folded (ASCII) parts."""

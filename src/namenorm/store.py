@@ -13,6 +13,8 @@ from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import pairwise
 
+from namenorm._kernel import Keys
+
 
 class Strings(Sequence[str]):
     """An immutable list of strings stored as one UTF-8 blob and an offsets array."""
@@ -68,13 +70,22 @@ class KeyIndex:
     one or two byte comparisons.
     """
 
-    __slots__ = ("keys", "mask", "slots", "values")
+    __slots__ = ("_compiled", "keys", "mask", "slots", "values")
 
     def __init__(self, keys: Strings, values: array[int], slots: array[int]) -> None:
         self.keys = keys
         self.values = values
         self.slots = slots
         self.mask = len(slots) - 1
+        self._compiled: Keys | None = None
+        """The same arrays held by the kernel, which looks keys up several times
+        faster (made at the first look-up: most indexes loaded are never asked)."""
+
+    def __getstate__(self) -> tuple[Strings, array[int], array[int]]:
+        return self.keys, self.values, self.slots
+
+    def __setstate__(self, state: tuple[Strings, array[int], array[int]]) -> None:
+        self.__init__(*state)  # type: ignore[misc]
 
     @classmethod
     def of(cls, items: Iterable[tuple[str, int]]) -> KeyIndex:
@@ -98,6 +109,17 @@ class KeyIndex:
 
     def get(self, key: str, default: int = -1) -> int:
         """The value of ``key``, or ``default``."""
+        compiled = self._compiled
+        if compiled is None:
+            compiled = self._compiled = Keys(
+                self.keys.blob, self.keys.offsets, self.values, self.slots
+            )
+        found = compiled.get(key.encode("utf-8", "surrogatepass"))
+        return default if found is None else found
+
+    def get_by_python(self, key: str, default: int = -1) -> int:
+        """:meth:`get`, read in Python: the reference the kernel's look-up is tested
+        against."""
         target = key.encode("utf-8", "surrogatepass")
         slots, mask, keys = self.slots, self.mask, self.keys
         slot = zlib.crc32(target) & mask
