@@ -11,7 +11,7 @@ Everything here works on folded parts (lowercase ASCII, :func:`namenorm.fold.fol
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -81,6 +81,13 @@ class Patronymics:
     by_skeleton: dict[str, tuple[tuple[str, str], ...]]
     """Skeleton of a base -> (spelling code, group id): for stems that differ by a vowel."""
 
+    @cached_property
+    def suffix_lengths(self) -> tuple[tuple[int, frozenset[str]], ...]:
+        """The suffixes by length, longest first: a part ends with at most one suffix
+        of each length, found by one set look-up instead of a test per suffix."""
+        lengths = sorted({len(s) for s in self.suffixes}, reverse=True)
+        return tuple((n, frozenset(s for s in self.suffixes if len(s) == n)) for n in lengths)
+
 
 @lru_cache(maxsize=1)
 def patronymics() -> Patronymics:
@@ -148,9 +155,9 @@ def patronymic_group(part: str) -> str | None:
     if found is not None:
         return found
     stems = [
-        spelling(part[: -len(s)])
-        for s in p.suffixes
-        if part.endswith(s) and len(part) - len(s) >= p.min_stem
+        spelling(part[:-n])
+        for n, suffixes in p.suffix_lengths
+        if len(part) - n >= p.min_stem and part[-n:] in suffixes
     ]
     for stem in stems:
         group = p.bases.get(stem)
