@@ -388,10 +388,8 @@ class FuzzyIndex:
         """
         if not query or all(len(p) < 2 for p in query):
             return []
-        self.prepare(query)
         bound = floor is not None and len(query) > 1 and all(len(p) > 1 for p in query)
-        names = np.empty(CANDIDATES, np.int64)
-        scores = np.empty(CANDIDATES)
+        names, scores = self._outputs()
         count = self._table().rank(
             self._kernel_query(query, father),
             floor if bound and floor is not None else math.nan,
@@ -413,7 +411,6 @@ class FuzzyIndex:
     ) -> Scored:
         """One name scored and explained by the kernel: what :meth:`score` gives, from
         the compiled scorer (a lookup explains the names it reports this way)."""
-        self.prepare(query)
         score, pairs, missing, extra, conflicts = self._table().explain(
             self._kernel_query(query, father), name, -1 if first is None else first
         )
@@ -431,7 +428,13 @@ class FuzzyIndex:
 
     def _kernel_query(self, query: tuple[str, ...], father: frozenset[str]) -> tuple[object, ...]:
         """A query's parts as the kernel reads them (remembered per part, except what
-        depends on the query: whether a part follows "son of")."""
+        depends on the query: whether a part follows "son of"; and the last query read
+        in this thread, which a lookup ranks, then explains)."""
+        last = getattr(self._local, "last_query", None)
+        if last is not None and last[0] == query and last[1] == father:
+            return last[2]  # type: ignore[no-any-return]
+        if any(p not in self._evidence for p in query):
+            self.prepare(query)  # the parts' neighbours and evidence, in one batch
         read = []
         for p in query:
             found = self._kernel_parts.get(p)
@@ -454,7 +457,8 @@ class FuzzyIndex:
             if p in father and not found[2]:
                 found = (*found[:2], True, *found[3:])
             read.append(found)
-        return tuple(read)
+        self._local.last_query = (query, father, tuple(read))
+        return self._local.last_query[2]  # type: ignore[no-any-return]
 
     def _table(self) -> Table:
         """The table's names as the kernel reads them (see ``_kernel.c``)."""
@@ -619,6 +623,15 @@ class FuzzyIndex:
                 if len(chosen) == CANDIDATES:
                     break
         return chosen
+
+    def _outputs(self) -> tuple[Ints, Floats]:
+        """Arrays for the kernel's ranking to write names and scores to, one pair per
+        thread (read out at once)."""
+        found: tuple[Ints, Floats] | None = getattr(self._local, "outputs", None)
+        if found is None:
+            found = (np.empty(CANDIDATES, np.int64), np.empty(CANDIDATES))
+            self._local.outputs = found
+        return found
 
     def _scratch(self) -> Floats:
         """A zeroed array with a slot per name, one per thread."""
