@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from namenorm.fold import fold, unmix
+from namenorm.fold import _confusables, fold, is_latin, unmix
+from namenorm.translit import has_cyrillic, is_cyrillic
 
 
 @pytest.mark.parametrize(
@@ -73,3 +74,27 @@ def test_fold_is_idempotent(text: str) -> None:
 )
 def test_marks_and_apostrophes_stay_inside_words(spelling: str, tokens: tuple[str, ...]) -> None:
     assert fold(spelling) == tokens
+
+
+# Letters of both scripts and their neighbours: Latin with diacritics, Cyrillic with
+# its supplement, digits, Greek and signs such as × that are not letters.
+mixed_words = st.text(
+    alphabet=st.sampled_from("aeoxpcAEOPCäłŭ×ªа" + "еорсхАЕОРСіїўђԀԯ" + "1αΩ_-"), max_size=10
+)
+
+
+@given(mixed_words)
+def test_the_quick_script_checks_agree_with_counting_letters(word: str) -> None:
+    """unmix() and has_cyrillic() skip words in one script by a regex scan: they give
+    what counting each character's script gives."""
+    assert has_cyrillic(word) == any(is_cyrillic(c) for c in word)
+    latin = sum(1 for c in word if is_latin(c))
+    cyrillic = sum(1 for c in word if is_cyrillic(c))
+    if not latin or not cyrillic:
+        assert unmix(word) == word
+    else:  # the homoglyphs of the main script's side replace the others
+        cyr_to_lat, lat_to_cyr = _confusables()
+        if latin >= cyrillic:
+            assert unmix(word) == "".join(cyr_to_lat.get(c, c) for c in word)
+        else:
+            assert unmix(word) == "".join(lat_to_cyr.get(c, c) for c in word)

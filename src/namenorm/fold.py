@@ -14,7 +14,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from namenorm.translit import is_cyrillic, scheme_for, to_latin
+from namenorm.translit import has_cyrillic, is_cyrillic, scheme_for, to_latin
 
 INVISIBLES = frozenset(
     "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e"
@@ -38,6 +38,11 @@ def strip_invisibles(text: str) -> str:
 def is_latin(char: str) -> bool:
     """True for Latin letters (ASCII and the Latin extensions)."""
     return char.isalpha() and (char < "\u0250" or "\u1e00" <= char <= "\u1eff")
+
+
+_MAYBE_LATIN_RE = re.compile("[A-Za-z\u00aa\u00b5\u00ba\u00c0-\u024f\u1e00-\u1eff]")
+"""Every character :func:`is_latin` admits (and a few it does not, such as ×): a word
+with none of them has no Latin letter."""
 
 
 @lru_cache(maxsize=1)
@@ -73,6 +78,8 @@ def unmix(word: str) -> str:
     all-Cyrillic. Letters without a homoglyph are left alone; a word that stays
     mixed is still transliterated letter by letter later, so no key is ever mixed.
     """
+    if not has_cyrillic(word) or not _MAYBE_LATIN_RE.search(word):
+        return word  # one script only: nothing to count
     latin = cyrillic = 0
     for char in word:
         if is_cyrillic(char):

@@ -14,7 +14,7 @@ from importlib import resources
 
 import yaml
 
-from namenorm.translit import is_cyrillic, scheme_for
+from namenorm.translit import has_cyrillic, scheme_for
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def language_of(word: str, lang: str | None = None) -> str | None:
     rules = inflection().rules
     if lang in rules:
         return lang
-    if any(is_cyrillic(c) for c in word):
+    if has_cyrillic(word):
         scheme = scheme_for(word.casefold())
         return scheme if scheme in rules else "ru"
     if any(c in _POLISH for c in word) or lang == "pl":

@@ -13,6 +13,7 @@ words, not documents.
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -102,13 +103,22 @@ def is_cyrillic(char: str) -> bool:
     return "\u0400" <= char <= "\u052f"
 
 
+_CYRILLIC_RE = re.compile("[\u0400-\u052f]")
+
+
+def has_cyrillic(text: str) -> bool:
+    """Whether any character of ``text`` is Cyrillic (see :func:`is_cyrillic`): one
+    regex scan rather than a Python call per character."""
+    return _CYRILLIC_RE.search(text) is not None
+
+
 def scheme_for(text: str, lang: str | None = None) -> str:
     """Which scheme romanises this (casefolded) name: its language tag, else its letters.
 
     Decided for a whole name, not word by word: in Юлія Тимошенко only the first
     word shows that the name is Ukrainian.
     """
-    if not any(is_cyrillic(c) for c in text):
+    if not has_cyrillic(text):
         return "any"
     known = schemes()
     if lang in known:
@@ -126,7 +136,7 @@ def to_latin(word: str, scheme: str | None = None) -> str:
     """Romanise one casefolded word to ASCII with a scheme (default: the word's own)."""
     if word.isascii():
         return word
-    if scheme is None or (scheme != "any" and not any(is_cyrillic(c) for c in word)):
+    if scheme is None or (scheme != "any" and not has_cyrillic(word)):
         scheme = scheme_for(word)
     out: str = transliterator(scheme).transliterate(word)
     if scheme != "any" and not out.isascii():
