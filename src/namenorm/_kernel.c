@@ -1617,27 +1617,62 @@ static void sort_entries(entry *a, Py_ssize_t n, int (*less)(const void *, const
     }
 }
 
+/* The entries of one call, at most one per table part: a part met again (another
+   reading, another key's rows, an equivalence) keeps the better of the two entries,
+   in entry_order, which the first come wins ties of. The parts are found through a
+   hash table of entry positions, sized for every pair the call can meet. */
 typedef struct {
     entry *items;
-    Py_ssize_t count, room;
+    Py_ssize_t count, room, arrivals;
+    int32_t *slots; /* entry position, or -1 */
+    uint64_t mask;
+    int shift;
 } entries;
+
+/* Room for `most` entries; -1 when out of memory. */
+static int entries_init(entries *e, Py_ssize_t most) {
+    uint64_t size = 64;
+    int bits = 6;
+    while (size < 2 * (uint64_t)most) {
+        size *= 2;
+        bits++;
+    }
+    e->items = malloc(((size_t)most + 1) * sizeof *e->items);
+    e->slots = malloc(size * sizeof *e->slots);
+    e->count = e->arrivals = 0;
+    e->room = most;
+    e->mask = size - 1;
+    e->shift = 64 - bits;
+    if (e->items == NULL || e->slots == NULL) return -1;
+    memset(e->slots, 0xFF, size * sizeof *e->slots);
+    return 0;
+}
+
+static void entries_free(entries *e) {
+    free(e->items);
+    free(e->slots);
+}
 
 /* The bit-parallel patterns of a thread's query readings, kept between calls with
    their tables cleared (pattern_set clears what the previous text set), so that a
    call need not zero 6 KB before it starts. */
 static _Thread_local pattern thread_patterns[SIDES];
 
-static int add_entry(entries *e, int64_t part, double sim, int rule) {
-    if (e->count == e->room) {
-        Py_ssize_t room = e->room ? 2 * e->room : 256;
-        entry *grown = realloc(e->items, (size_t)room * sizeof *grown);
-        if (grown == NULL) return -1;
-        e->items = grown;
-        e->room = room;
+/* Offer an entry for a part: kept when the part has none yet or a worse one. */
+static void offer_entry(entries *e, int64_t part, double sim, int rule) {
+    entry offered = {part, sim, rule, e->arrivals++};
+    uint64_t slot = ((uint64_t)part * 0x9E3779B97F4A7C15u) >> e->shift;
+    for (;;) {
+        int32_t at = e->slots[slot];
+        if (at < 0) break;
+        if (e->items[at].part == part) {
+            if (entry_order(&offered, &e->items[at]) < 0) e->items[at] = offered;
+            return;
+        }
+        slot = (slot + 1) & e->mask;
     }
-    e->items[e->count] = (entry){part, sim, rule, e->count};
-    e->count++;
-    return 0;
+    e->slots[slot] = (int32_t)e->count;
+    e->items[e->count++] = offered;
 }
 
 static PyObject *rows_near(RowsObject *self, PyObject *args) {
@@ -1650,7 +1685,7 @@ static PyObject *rows_near(RowsObject *self, PyObject *args) {
                           &father, &spans_object, &extra_object, &short_object))
         return NULL;
     holder h;
-    entries e = {NULL, 0, 0};
+    entries e = {NULL, 0, 0, 0, NULL, 0, 0};
     pattern *patterns = NULL;
     PyObject *result = NULL;
     if (holder_init(&h, 3) < 0) {
@@ -1695,6 +1730,12 @@ static PyObject *rows_near(RowsObject *self, PyObject *args) {
     for (Py_ssize_t k = 0; k < n_short; k++)
         if (shorts[k] < 0 || shorts[k] >= self->parts) goto out_of_range;
     if (own >= self->parts) goto out_of_range;
+    Py_ssize_t most = n_extra + n_short;
+    for (Py_ssize_t k = 0; k < n_spans; k += 3) most += spans[k + 2] - spans[k + 1];
+    if (most > INT32_MAX / 2 || entries_init(&e, most) < 0) {
+        PyErr_NoMemory();
+        goto done;
+    }
     patterns = thread_patterns;
     const unsigned char *is_bare = bare.buf;
     int failed = 0;
@@ -1736,17 +1777,15 @@ static PyObject *rows_near(RowsObject *self, PyObject *args) {
             double best = plain > article ? plain : article;
             if (!(best >= self->min_part)) continue;
             int rule = article > plain ? R_ARTICLE : best >= self->same_code ? R_SPELLING : R_EDIT;
-            if (add_entry(&e, part, best, rule) < 0) failed = 1;
+            offer_entry(&e, part, best, rule);
         }
     }
-    for (Py_ssize_t k = 0; k < n_extra && !failed; k++)
-        if (add_entry(&e, extra[k], 0.0, R_EDIT) < 0) failed = 1;
+    for (Py_ssize_t k = 0; k < n_extra && !failed; k++) offer_entry(&e, extra[k], 0.0, R_EDIT);
     for (Py_ssize_t k = 0; k < n_short && !failed; k++)
-        if (add_entry(&e, shorts[k], self->short_form, R_SHORT) < 0) failed = 1;
+        offer_entry(&e, shorts[k], self->short_form, R_SHORT);
     if (!failed && e.count) {
-        sort_entries(e.items, e.count, entry_order);
+        sort_entries(e.items, e.count, entry_order); /* one per part: by part */
         for (Py_ssize_t k = 0; k < e.count; k++) {
-            if (k && e.items[k].part == e.items[k - 1].part) continue;
             entry x = e.items[k];
             int64_t their_father = self->patronymic[x.part], their_given = self->given[x.part];
             if (father != -1 && their_father >= 0) {
@@ -1799,7 +1838,7 @@ out_of_range:
 done:
     if (patterns != NULL)
         for (int side = 0; side < SIDES; side++) pattern_set(&patterns[side], NULL, 0);
-    free(e.items);
+    entries_free(&e);
     release(&h);
     PyBuffer_Release(&bare);
     return result;
