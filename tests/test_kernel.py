@@ -175,8 +175,6 @@ def test_neighbours_match_their_definition() -> None:
         found = Near.of_kernel(
             rows.near(
                 tuple(c.encode() for c, _ in readings),
-                tuple(consonants(c).encode() for c, _ in readings),
-                tuple(skeleton_of_code(c).encode() for c, _ in readings),
                 bytes(b for _, b in readings),
                 part.startswith(("al", "el")),
                 -1,
@@ -215,11 +213,13 @@ def test_rows_reject_inconsistent_input() -> None:
     with pytest.raises(ValueError):
         _rows(data, array("q", [0, 99]))  # a block row out of range
     rows = _rows(data, array("q", range(len(data.owner))))
-    query = ((b"ab",), (b"b",), (b"b",), b"\0", False, -1, -1, -1)
+    query = ((b"ab",), b"\0", False, -1, -1, -1)
     with pytest.raises(ValueError):
         rows.near(*query, array("q", [0, 0, 99]), array("q"), array("q"))
     with pytest.raises(IndexError):
         rows.near(*query, array("q"), array("q", [7]), array("q"))
+    with pytest.raises(ValueError):  # codes are ASCII
+        rows.near(("é".encode(),), b"\0", False, -1, -1, -1, array("q"), array("q"), array("q"))
     with pytest.raises(ValueError):
         rows.spans(("é".encode(),))  # codes are ASCII
     with pytest.raises(ValueError):

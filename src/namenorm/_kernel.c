@@ -318,17 +318,17 @@ static int spell(const SpellerObject *self, const unsigned char *s, size_t n, sc
 
 /* A code's consonants (through the classes when `merged`): two alike count once only
    when nothing stood between them; the code itself when it has none. */
-static size_t consonants_of(const SpellerObject *self, const unsigned char *code, size_t n,
-                            int merged, unsigned char *out) {
+static size_t consonants_of(const unsigned char *classes, const unsigned char *dropped,
+                            const unsigned char *code, size_t n, int merged, unsigned char *out) {
     size_t o = 0;
     int last = -1;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = code[i];
-        if (c < 128 && self->dropped[c]) {
+        if (c < 128 && dropped[c]) {
             last = -1;
             continue;
         }
-        unsigned char letter = merged && c < 128 ? self->classes[c] : c;
+        unsigned char letter = merged && c < 128 ? classes[c] : c;
         if (letter != last) out[o++] = letter;
         last = letter;
     }
@@ -461,7 +461,8 @@ static PyObject *consonants_result(SpellerObject *self, PyObject *args, int merg
     if (out == NULL) {
         PyErr_NoMemory();
     } else {
-        size_t n = consonants_of(self, code.buf, (size_t)code.len, merged, out);
+        size_t n = consonants_of(self->classes, self->dropped, code.buf, (size_t)code.len,
+                                 merged, out);
         result = PyBytes_FromStringAndSize((const char *)out, (Py_ssize_t)n);
     }
     free(out);
@@ -1676,14 +1677,14 @@ static void offer_entry(entries *e, int64_t part, double sim, int rule) {
 }
 
 static PyObject *rows_near(RowsObject *self, PyObject *args) {
-    PyObject *codes, *consonants, *skeletons, *spans_object, *extra_object, *short_object;
+    PyObject *codes, *spans_object, *extra_object, *short_object;
     Py_buffer bare;
     int fused;
     long long own, given, father;
-    if (!PyArg_ParseTuple(args, "O!O!O!y*pLLLOOO:near", &PyTuple_Type, &codes, &PyTuple_Type,
-                          &consonants, &PyTuple_Type, &skeletons, &bare, &fused, &own, &given,
-                          &father, &spans_object, &extra_object, &short_object))
+    if (!PyArg_ParseTuple(args, "O!y*pLLLOOO:near", &PyTuple_Type, &codes, &bare, &fused, &own,
+                          &given, &father, &spans_object, &extra_object, &short_object))
         return NULL;
+    unsigned char *derived = NULL; /* the readings' consonants and skeletons */
     holder h;
     entries e = {NULL, 0, 0, 0, NULL, 0, 0};
     pattern *patterns = NULL;
@@ -1697,8 +1698,7 @@ static PyObject *rows_near(RowsObject *self, PyObject *args) {
     const int64_t *extra = spans ? hold(&h, extra_object, 8, &n_extra, 0) : NULL;
     const int64_t *shorts = extra ? hold(&h, short_object, 8, &n_short, 0) : NULL;
     if (!shorts) goto done;
-    if (PyTuple_GET_SIZE(consonants) != n_codes || PyTuple_GET_SIZE(skeletons) != n_codes ||
-        bare.len != n_codes || n_spans % 3) {
+    if (bare.len != n_codes || n_spans % 3) {
         PyErr_SetString(PyExc_ValueError, "a query part's codes disagree with one another");
         goto done;
     }
@@ -1708,16 +1708,30 @@ static PyObject *rows_near(RowsObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "more than 64 readings of one part");
         goto done;
     }
-    PyObject *sides[SIDES] = {codes, consonants, skeletons};
-    for (int s = 0; s < SIDES; s++)
-        for (Py_ssize_t c = 0; c < n_codes; c++) {
-            PyObject *item = PyTuple_GET_ITEM(sides[s], c);
-            if (!PyBytes_Check(item)) {
-                PyErr_SetString(PyExc_TypeError, "codes must be bytes");
-                goto done;
-            }
-            q_text[s][c] = (const unsigned char *)PyBytes_AS_STRING(item);
-            q_len[s][c] = PyBytes_GET_SIZE(item);
+    size_t total = 0;
+    for (Py_ssize_t c = 0; c < n_codes; c++) {
+        PyObject *item = PyTuple_GET_ITEM(codes, c);
+        if (!PyBytes_Check(item) ||
+            !is_ascii((const unsigned char *)PyBytes_AS_STRING(item), PyBytes_GET_SIZE(item))) {
+            PyErr_SetString(PyExc_ValueError, "codes must be ASCII bytes");
+            goto done;
+        }
+        q_text[0][c] = (const unsigned char *)PyBytes_AS_STRING(item);
+        q_len[0][c] = PyBytes_GET_SIZE(item);
+        total += (size_t)q_len[0][c];
+    }
+    derived = malloc(2 * total + 1);
+    if (derived == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    unsigned char *next = derived;
+    for (Py_ssize_t c = 0; c < n_codes; c++)
+        for (int s = 1; s < SIDES; s++) { /* consonants as written, then the skeleton */
+            q_text[s][c] = next;
+            q_len[s][c] = (Py_ssize_t)consonants_of(self->classes, self->dropped, q_text[0][c],
+                                                    (size_t)q_len[0][c], s == 2, next);
+            next += q_len[s][c];
         }
     for (Py_ssize_t k = 0; k < n_spans; k += 3)
         if (spans[k] < 0 || spans[k] >= n_codes || spans[k + 1] < 0 ||
@@ -1807,19 +1821,20 @@ static PyObject *rows_near(RowsObject *self, PyObject *args) {
             }
             if (x.sim >= self->min_part) e.items[kept++] = x;
         }
-        /* by part number (as they are now), then best first: parts and similarities
-           of both views (8-byte items, aligned), then the rules of both */
+        /* two views, by part number (as they are now) and best first: the parts of
+           both, the similarities of both (8-byte items, aligned), the rules of both */
         out = malloc((size_t)kept * 34 + 1);
         if (out == NULL) {
             failed = 1;
         } else {
             for (int view = 0; view < 2; view++) {
                 if (view == 1) sort_entries(e.items, kept, best_order);
-                char *base = out + (size_t)view * (size_t)kept * 16;
+                char *parts = out + (size_t)view * (size_t)kept * 8;
+                char *sims = out + (size_t)kept * 16 + (size_t)view * (size_t)kept * 8;
                 char *rules = out + (size_t)kept * 32 + (size_t)view * (size_t)kept;
                 for (Py_ssize_t k = 0; k < kept; k++) {
-                    memcpy(base + 8 * k, &e.items[k].part, 8);
-                    memcpy(base + 8 * kept + 8 * k, &e.items[k].sim, 8);
+                    memcpy(parts + 8 * k, &e.items[k].part, 8);
+                    memcpy(sims + 8 * k, &e.items[k].sim, 8);
                     rules[k] = (char)e.items[k].rule;
                 }
             }
@@ -1839,6 +1854,7 @@ done:
     if (patterns != NULL)
         for (int side = 0; side < SIDES; side++) pattern_set(&patterns[side], NULL, 0);
     entries_free(&e);
+    free(derived);
     release(&h);
     PyBuffer_Release(&bare);
     return result;
@@ -1914,21 +1930,7 @@ static PyObject *rows_spans(RowsObject *self, PyObject *args) {
         PyObject *item = PyTuple_GET_ITEM(codes, c);
         const unsigned char *code = (const unsigned char *)PyBytes_AS_STRING(item);
         size_t code_len = (size_t)PyBytes_GET_SIZE(item);
-        size_t len = 0, last = 256;
-        for (size_t i = 0; i < code_len; i++) { /* the skeleton (as Speller.skeleton) */
-            unsigned char letter = code[i];
-            if (self->dropped[letter]) {
-                last = 256;
-                continue;
-            }
-            letter = self->classes[letter];
-            if (letter != last) skeleton[len++] = letter;
-            last = letter;
-        }
-        if (len == 0) {
-            memcpy(skeleton, code, code_len);
-            len = code_len;
-        }
+        size_t len = consonants_of(self->classes, self->dropped, code, code_len, 1, skeleton);
         unsigned char first = initial_of(self, code[0]);
         unsigned char after = code_len > 1 && first != 'V' ? initial_of(self, code[1]) : first;
         found.count = 0;
@@ -1963,15 +1965,14 @@ static PyMethodDef rows_methods[] = {
      "Where the rows under the blocking keys of each reading (a tuple of ASCII codes)\n"
      "lie in the block rows: int64 triples (reading, start, end), as near() takes them."},
     {"near", (PyCFunction)rows_near, METH_VARARGS,
-     "near(codes, consonants, skeletons, bare, fused, own, given, father, spans, extra,\n"
-     "     short) -> bytes\n\n"
-     "The neighbours of one query part. codes, consonants and skeletons: one bytes\n"
-     "object per reading; bare: a byte per reading, 1 for a reading without the\n"
-     "part's fused article; spans: int64 triples (reading, start, end) into the\n"
-     "block rows; extra: parts that compare by their equivalences only; short: parts\n"
-     "that are its short or compound form. Returns, for n neighbours: part numbers\n"
-     "(int64) and similarities (float64) by part number, the same best first, then\n"
-     "the rules (int8) of each order."},
+     "near(codes, bare, fused, own, given, father, spans, extra, short) -> bytes\n\n"
+     "The neighbours of one query part. codes: its spelling code per reading (ASCII\n"
+     "bytes); bare: a byte per reading, 1 for a reading without the part's fused\n"
+     "article; spans: int64 triples (reading, start, end) into the block rows; extra:\n"
+     "parts that compare by their equivalences only; short: parts that are its short\n"
+     "or compound form. Returns, for n neighbours, in two orders (by part number, then\n"
+     "best first): the part numbers of both (int64), their similarities (float64),\n"
+     "their rules (int8)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -43,8 +43,6 @@ class Rows:
     def near(
         self,
         codes: tuple[bytes, ...],
-        consonants: tuple[bytes, ...],
-        skeletons: tuple[bytes, ...],
         bare: bytes,
         fused: bool,
         own: int,
@@ -55,11 +53,12 @@ class Rows:
         short: array[int],
         /,
     ) -> bytes:
-        """The neighbours of one query part: for n of them, part numbers (int64) and
-        similarities (float64) by part number, the same best first, then the rules
-        (int8) of each order. ``spans`` are (reading, start, end) triples into the
-        block rows; ``extra`` parts compare by their equivalences only; ``short``
-        parts are the query part's short or compound form."""
+        """The neighbours of one query part (``codes``: a spelling code per reading,
+        ASCII): for n of them, in two orders (by part number, then best first), the
+        part numbers of both (int64), their similarities (float64), their rules
+        (int8). ``spans`` are (reading, start, end) triples into the block rows;
+        ``extra`` parts compare by their equivalences only; ``short`` parts are the
+        query part's short or compound form."""
 
 class Table:
     """A table's names for ranking, held and checked once (see ``_kernel.c``)."""

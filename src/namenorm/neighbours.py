@@ -209,17 +209,13 @@ class Near:
 
     @classmethod
     def of_kernel(cls, found: bytes, own: int) -> Near:
-        """Read what ``Rows.near`` returns (see ``_kernel.c``)."""
+        """Read what ``Rows.near`` returns (see ``_kernel.c``): each array holds the
+        order by part number, then the best-first one."""
         n = len(found) // 34
-        return cls(
-            np.frombuffer(found, np.int64, n, 16 * n),
-            np.frombuffer(found, np.float64, n, 24 * n),
-            np.frombuffer(found, np.int8, n, 33 * n),
-            np.frombuffer(found, np.int64, n, 0),
-            np.frombuffer(found, np.float64, n, 8 * n),
-            np.frombuffer(found, np.int8, n, 32 * n),
-            own,
-        )
+        parts = np.frombuffer(found, np.int64, 2 * n, 0)
+        sims = np.frombuffer(found, np.float64, 2 * n, 16 * n)
+        rules = np.frombuffer(found, np.int8, 2 * n, 32 * n)
+        return cls(parts[n:], sims[n:], rules[n:], parts[:n], sims[:n], rules[:n], own)
 
     def get(self, number: int) -> tuple[float, str] | None:
         """(similarity, rule name) of one table part, or None when it is no neighbour."""
@@ -285,10 +281,6 @@ class Neighbours:
         self._owner = np.frombuffer(data.owner, dtype=np.int64)
         self._stripped = data.stripped
         self._patronymic = np.frombuffer(data.patronymic, dtype=np.int64)
-        tables = letter_tables()
-        self._compiled_keys = tables is not None
-        """Whether the kernel finds the rows of a reading's blocking keys (it knows the
-        letter classes); else :meth:`_spans_of` does, in Python."""
         self._rows = Rows(
             data.codes.blob,
             data.codes.offsets,
@@ -307,7 +299,7 @@ class Neighbours:
             data.blocks.index.values,
             data.blocks.index.slots,
             data.blocks.groups.starts,
-            *(tables or (bytes(range(128)), bytes(128))),
+            *letter_tables(),
             MIN_PART,
             VOWEL_COST,
             SWAP_COST,
@@ -338,7 +330,10 @@ class Neighbours:
         if len(self._seen) + len(todo) > 200_000:
             self._seen.clear()
         for part in todo:
-            self._seen[part] = EMPTY if len(part) < 2 else self._near(self._read(part))
+            # fold() makes every part ASCII; one that is not (from a caller that did
+            # not fold it) cannot be a spelling of a table part
+            known = len(part) > 1 and part.isascii()
+            self._seen[part] = self._near(self._read(part)) if known else EMPTY
 
     def _near(self, query: _Query) -> Near:
         """Compare a query part with the rows its blocking keys find (in the kernel).
@@ -347,24 +342,14 @@ class Neighbours:
         reading found is two consonant edits or more from this one.
         """
         encoded = tuple(c.encode() for c in query.codes)
-        spans: bytes | array[int]
-        if self._compiled_keys and all(c.isascii() for c in query.codes):
-            spans = self._rows.spans(encoded)
-        else:
-            spans = array("q")
-            for number, code in enumerate(query.codes):
-                for start, end in self._spans_of(code):
-                    spans.extend((number, start, end))
         found = self._rows.near(
             encoded,
-            tuple(consonants(c).encode() for c in query.codes),
-            tuple(skeleton_of_code(c).encode() for c in query.codes),
             bytes(query.bare),
             query.fused,
             query.own,
             query.given,
             query.father,
-            spans,
+            self._rows.spans(encoded),
             array("q", query.extra),
             array("q", query.short),
         )
@@ -441,8 +426,8 @@ class Neighbours:
     def _spans_of(self, code: str) -> list[tuple[int, int]]:
         """Where the rows under a query code's blocking keys lie in the block rows (a
         row may come more than once): what the kernel's ``Rows.spans`` finds, read
-        from :func:`namenorm.phonetic.code_probe_keys` (the reference it is tested
-        against, and the way for codes that are not ASCII)."""
+        from :func:`namenorm.phonetic.code_probe_keys`: the reference the kernel is
+        tested against."""
         spans = self._spans
         out = []
         for k in code_probe_keys(code):
@@ -467,6 +452,9 @@ def _tail_codes() -> tuple[str, ...]:
 
 def _heads(code: str) -> list[str]:
     """A spelling code without each short-form tail it ends with (Nematola -> Nemat)."""
+    tails = _tail_codes()
+    if not code.endswith(tails):  # most codes: one test instead of one per tail
+        return []
     return [
         code[: -len(tail)]
         for tail in _tail_codes()

@@ -250,27 +250,26 @@ def speller() -> Speller | None:
         alternatives_program = program([(p.pattern, s) for p, s, _ in r.alternatives])
     except Unsupported:
         return None
-    tables = letter_tables()
-    if tables is None:
-        return None
-    return Speller(spelling_program, alternatives_program, *tables)
+    return Speller(spelling_program, alternatives_program, *letter_tables())
 
 
 @lru_cache(maxsize=1)
-def letter_tables() -> tuple[bytes, bytes] | None:
+def letter_tables() -> tuple[bytes, bytes]:
     """The skeleton classes and dropped letters as the kernel reads them: per ASCII
-    character, its class letter (itself when none), and 1 when a skeleton drops it;
-    None when a class or letter is not one ASCII character."""
+    character, its class letter (itself when none), and 1 when a skeleton drops it.
+
+    The data file's classes and dropped letters must be single ASCII letters, as codes
+    are: a ValueError names the first that is not."""
     r = rules()
     classes = bytearray(range(128))
     for letter, name in r.classes.items():
         if len(letter) != 1 or len(name) != 1 or not (letter + name).isascii():
-            return None
+            raise ValueError(f"phonetic.yaml: class {name!r} of {letter!r} is not one ASCII letter")
         classes[ord(letter)] = ord(name)
     dropped = bytearray(128)
     for letter in r.dropped:
         if len(letter) != 1 or not letter.isascii():
-            return None
+            raise ValueError(f"phonetic.yaml: dropped letter {letter!r} is not one ASCII letter")
         dropped[ord(letter)] = 1
     return bytes(classes), bytes(dropped)
 
