@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from namenorm.fold import _confusables, fold, is_latin, unmix
+from namenorm.fold import _confusables, fold, fold_around_comma, is_latin, unmix
 from namenorm.translit import has_cyrillic, is_cyrillic
 
 
@@ -98,3 +98,14 @@ def test_the_quick_script_checks_agree_with_counting_letters(word: str) -> None:
             assert unmix(word) == "".join(cyr_to_lat.get(c, c) for c in word)
         else:
             assert unmix(word) == "".join(lat_to_cyr.get(c, c) for c in word)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.text(alphabet="abcXYZ '`-_.,1\t", max_size=20) | st.text(alphabet="abcАБВé ,'", max_size=12)
+)
+def test_folding_around_a_comma_is_folding_each_side(name: str) -> None:
+    """fold_around_comma() reads an ASCII name's head and tail off the whole name's
+    tokens: the same as folding each side."""
+    head, _, tail = name.partition(",")
+    assert fold_around_comma(name) == (fold(head), fold(tail))

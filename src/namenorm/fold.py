@@ -117,6 +117,22 @@ def fold(name: str, lang: str | None = None) -> tuple[str, ...]:
     return tuple(tokens)
 
 
+def fold_around_comma(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``fold(head), fold(tail)`` of a name written "HEAD, TAIL" (split at its first
+    comma): which tokens came before the comma.
+
+    An ASCII name folds word by word, so its tokens are those of the head then those
+    of the tail, and the head's count is read off its words without folding it again.
+    Other names fold each side afresh (the scheme is chosen per text).
+    """
+    head, _, tail = name.partition(",")
+    if not name.isascii():
+        return fold(head), fold(tail)
+    tokens = fold(name)
+    count = sum(1 for w in _SPLIT_RE.split(_APOSTROPHE_RE.sub("", head)) if w)
+    return tokens[:count], tokens[count:]
+
+
 @lru_cache(maxsize=1 << 18)
 def fold_word(word: str, scheme: str | None = None) -> tuple[str, ...]:
     """Fold one cleaned word; usually one token, more when romanisation splits it."""

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from namenorm.fold import fold, key
+from namenorm.fold import fold, fold_around_comma, key
 from namenorm.house import Target
 from namenorm.index import Hit, Index, load_index, named_in_case
 from namenorm.keys import FULL, INFLECTED, INFLECTED_NAME
@@ -176,10 +176,10 @@ class Resolver:
         query = parts(tokens)
         first = None
         given = tokens[:-1]  # in natural order the last word is the surname
-        head, comma, tail = name.partition(",")
+        _, comma, tail = name.partition(",")
         if comma and tail.strip():
-            first = len(parts(fold(head)))
-            given = fold(tail)
+            head_tokens, given = fold_around_comma(name)
+            first = len(parts(head_tokens))
         fuzzy = self.index.fuzzy
         father = fathers(given)
         if every:
