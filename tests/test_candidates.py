@@ -132,6 +132,28 @@ def test_compiled_ranking_with_common_parts(
     assert any(len(e.common_names) for e in commons), "no common part: the test proves nothing"
 
 
+@pytest.mark.parametrize("common", [5000, 2])
+def test_kernel_evidence_is_the_numpy_evidence(
+    bundled: Resolver, monkeypatch: pytest.MonkeyPatch, common: int
+) -> None:
+    """Table.evidence (a query part at a time) finds the names and evidence the
+    vectorised numpy reading finds, to the last bit, rare and common alike."""
+    monkeypatch.setattr(fuzzy_module, "COMMON", common)
+    fuzzy = FuzzyIndex(bundled.index._fuzzy_data)  # type: ignore[arg-type]
+    query_parts = sorted({p for q in QUERIES for p in parts(fold(q)) if len(p) > 1})
+    nears = [fuzzy.neighbours.of(p) for p in query_parts]
+    fuzzy.prepare(query_parts)
+    met = commons = 0
+    for part, want in zip(query_parts, fuzzy.evidence_by_numpy(nears), strict=True):
+        got = fuzzy._evidence_of(part, fuzzy.neighbours.of(part))
+        for a, b in zip(got, want, strict=True):
+            assert a.tolist() == b.tolist(), part
+        met += len(got.names) + len(got.common_names)
+        commons += len(got.common_names)
+    assert met > 500
+    assert (commons > 0) == (common == 2)
+
+
 def test_a_batch_resolves_as_names_one_by_one(bundled: Resolver) -> None:
     """resolve_many compares a batch's parts at once; the answers must not change."""
     one_by_one = Resolver.from_tables()  # its own index object: nothing cached yet

@@ -572,6 +572,8 @@ typedef struct {
     const double *weights;      /* table part -> weight */
     const int32_t *first;       /* table part -> first letter */
     const unsigned char *single; /* table part -> 1 when one letter long */
+    const uint64_t *post_starts; /* table part -> the names holding it: */
+    const int64_t *post_items;   /* post_items[post_starts[p]:post_starts[p + 1]] */
     Py_ssize_t names, parts;
 } table_view;
 
@@ -1060,28 +1062,33 @@ static void table_dealloc(TableObject *self) {
 }
 
 static PyObject *table_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
-    PyObject *starts, *items, *roles, *role_offsets, *weights, *firsts, *singles, *params_object;
-    static char *keywords[] = {"starts", "items", "roles", "role_offsets", "weights",
-                               "firsts", "singles", "params", NULL};
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOOOOO:Table", keywords, &starts, &items,
-                                     &roles, &role_offsets, &weights, &firsts, &singles,
-                                     &params_object))
+    PyObject *starts, *items, *roles, *role_offsets, *weights, *firsts, *singles, *post_starts,
+        *post_items, *params_object;
+    static char *keywords[] = {"starts",     "items",      "roles",  "role_offsets",
+                               "weights",    "firsts",     "singles", "post_starts",
+                               "post_items", "params",     NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOOOOOOO:Table", keywords, &starts,
+                                     &items, &roles, &role_offsets, &weights, &firsts, &singles,
+                                     &post_starts, &post_items, &params_object))
         return NULL;
     TableObject *self = (TableObject *)type->tp_alloc(type, 0);
     if (self == NULL) return NULL;
-    if (holder_init(&self->h, 7) < 0 || read_params(params_object, &self->p) < 0) {
+    if (holder_init(&self->h, 9) < 0 || read_params(params_object, &self->p) < 0) {
         Py_DECREF(self);
         return NULL;
     }
     table_view *t = &self->t;
-    Py_ssize_t n_starts, n_items, n_roles, n_role_offsets, n_weights, n_first, n_single;
+    Py_ssize_t n_starts, n_items, n_roles, n_role_offsets, n_weights, n_first, n_single,
+        n_post_starts, n_post_items;
     if (!(t->starts = hold(&self->h, starts, 8, &n_starts, 0)) ||
         !(t->items = hold(&self->h, items, 8, &n_items, 0)) ||
         !(t->roles = hold(&self->h, roles, 1, &n_roles, 0)) ||
         !(t->role_offsets = hold(&self->h, role_offsets, 8, &n_role_offsets, 0)) ||
         !(t->weights = hold(&self->h, weights, 8, &n_weights, 0)) ||
         !(t->first = hold(&self->h, firsts, 4, &n_first, 0)) ||
-        !(t->single = hold(&self->h, singles, 1, &n_single, 0))) {
+        !(t->single = hold(&self->h, singles, 1, &n_single, 0)) ||
+        !(t->post_starts = hold(&self->h, post_starts, 8, &n_post_starts, 0)) ||
+        !(t->post_items = hold(&self->h, post_items, 8, &n_post_items, 0))) {
         Py_DECREF(self);
         return NULL;
     }
@@ -1094,6 +1101,13 @@ static PyObject *table_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
         bad = t->starts[n] > t->starts[n + 1] ||
               t->role_offsets[n + 1] - t->role_offsets[n] != t->starts[n + 1] - t->starts[n];
     for (Py_ssize_t k = 0; !bad && k < n_items; k++) bad = t->items[k] < 0 || t->items[k] >= t->parts;
+    /* weights are positive (evidence() marks the names it has met by a weight) */
+    for (Py_ssize_t k = 0; !bad && k < t->parts; k++) bad = !(t->weights[k] > 0.0);
+    bad = bad || n_post_starts != t->parts + 1 || t->post_starts[t->parts] != (uint64_t)n_post_items;
+    for (Py_ssize_t k = 0; !bad && k < t->parts; k++)
+        bad = t->post_starts[k] > t->post_starts[k + 1];
+    for (Py_ssize_t k = 0; !bad && k < n_post_items; k++)
+        bad = t->post_items[k] < 0 || t->post_items[k] >= t->names;
     if (bad) {
         PyErr_SetString(PyExc_ValueError, "the table's arrays disagree with one another");
         Py_DECREF(self);
@@ -1340,7 +1354,121 @@ done:
     return result;
 }
 
+static int compare_int64(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* evidence(parts, sims, least, common, scratch) -> (bytes, rare count)
+
+   The names a query part's neighbours lead to, with the part's evidence for each
+   (namenorm.fuzzy.FuzzyIndex._evidence_of): neighbours at least `least` alike lead
+   to the names holding them; a name's evidence is the largest similarity x weight
+   among its parts met. Names met through parts in more than `common` names are kept
+   apart. Returns the rare names then the common ones (int64, each ascending), then
+   their evidence (float64), and how many are rare. */
+static PyObject *table_evidence(TableObject *self, PyObject *args) {
+    PyObject *parts_object, *sims_object, *scratch_object;
+    double least;
+    long long common;
+    if (!PyArg_ParseTuple(args, "OOdLO:evidence", &parts_object, &sims_object, &least, &common,
+                          &scratch_object))
+        return NULL;
+    const table_view *t = &self->t;
+    holder h;
+    if (holder_init(&h, 3) < 0) return NULL;
+    PyObject *result = NULL;
+    int64_t *touched = NULL, *out = NULL;
+    Py_ssize_t n, n_sims, n_scratch;
+    const int64_t *parts = hold(&h, parts_object, 8, &n, 0);
+    const double *sims = parts ? hold(&h, sims_object, 8, &n_sims, 0) : NULL;
+    double *scratch = sims ? (double *)hold(&h, scratch_object, 8, &n_scratch, 1) : NULL;
+    if (!scratch) goto done;
+    if (n_sims != n || n_scratch != t->names || !(least > 0.0)) {
+        PyErr_SetString(PyExc_ValueError, "evidence: the arrays disagree with the table");
+        goto done;
+    }
+    Py_ssize_t strong = 0, total = 0;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        if (parts[k] < 0 || parts[k] >= t->parts) {
+            PyErr_SetString(PyExc_IndexError, "a table part is out of range");
+            goto done;
+        }
+        if (sims[k] >= least) strong++; /* best first: the strong ones are a prefix */
+    }
+    for (Py_ssize_t k = 0; k < strong; k++)
+        total += (Py_ssize_t)(t->post_starts[parts[k] + 1] - t->post_starts[parts[k]]);
+    touched = malloc(((size_t)total + 1) * sizeof *touched);
+    out = malloc(((size_t)total + 1) * 2 * sizeof *out);
+    if (touched == NULL || out == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_ssize_t found = 0, rare = 0;
+    for (int group = 0; group < 2; group++) { /* rare parts, then common ones */
+        Py_ssize_t met = 0;
+        for (Py_ssize_t k = 0; k < strong; k++) {
+            uint64_t a = t->post_starts[parts[k]], b = t->post_starts[parts[k] + 1];
+            if (((int64_t)(b - a) > common) != group) continue;
+            double weight = sims[k] * t->weights[parts[k]];
+            for (uint64_t i = a; i < b; i++) {
+                int64_t name = t->post_items[i];
+                if (scratch[name] == 0.0) touched[met++] = name;
+                if (weight > scratch[name]) scratch[name] = weight;
+            }
+        }
+        qsort(touched, (size_t)met, sizeof *touched, compare_int64);
+        for (Py_ssize_t i = 0; i < met; i++) { /* read back, and clear for the next */
+            out[found + i] = touched[i];
+            memcpy(&out[total + found + i], &scratch[touched[i]], 8);
+            scratch[touched[i]] = 0.0;
+        }
+        found += met;
+        if (group == 0) rare = met;
+    }
+    /* names then evidence, side by side */
+    memmove(out + found, out + total, (size_t)found * sizeof *out);
+    PyObject *bytes = PyBytes_FromStringAndSize((const char *)out, found * 16);
+    if (bytes != NULL) result = Py_BuildValue("(Nn)", bytes, rare);
+done:
+    free(touched);
+    free(out);
+    release(&h);
+    return result;
+}
+
+/* lightest(parts) -> float: the least weight among table parts (inf for none). */
+static PyObject *table_lightest(TableObject *self, PyObject *parts_object) {
+    holder h;
+    if (holder_init(&h, 1) < 0) return NULL;
+    Py_ssize_t n;
+    const int64_t *parts = hold(&h, parts_object, 8, &n, 0);
+    PyObject *result = NULL;
+    if (parts != NULL) {
+        double least = Py_HUGE_VAL;
+        int bad = 0;
+        for (Py_ssize_t k = 0; k < n && !bad; k++) {
+            bad = parts[k] < 0 || parts[k] >= self->t.parts;
+            if (!bad && self->t.weights[parts[k]] < least) least = self->t.weights[parts[k]];
+        }
+        if (bad)
+            PyErr_SetString(PyExc_IndexError, "a table part is out of range");
+        else
+            result = PyFloat_FromDouble(least);
+    }
+    release(&h);
+    return result;
+}
+
 static PyMethodDef table_methods[] = {
+    {"evidence", (PyCFunction)table_evidence, METH_VARARGS,
+     "evidence(parts, sims, least, common, scratch) -> (bytes, int)\n\n"
+     "The names a query part's neighbours (best first) lead to and its evidence for\n"
+     "each (see namenorm.fuzzy.FuzzyIndex._evidence_of): rare names then common ones\n"
+     "(int64, each ascending), then their evidence (float64); and how many are rare.\n"
+     "scratch: a zeroed float64 array with a slot per name, left zeroed."},
+    {"lightest", (PyCFunction)table_lightest, METH_O,
+     "lightest(parts) -> float: the least weight among table parts (inf for none)."},
     {"rank", (PyCFunction)table_rank, METH_VARARGS,
      "rank(query, floor, first, scratch, out_names, out_scores) -> int\n\n"
      "Score the names a query's evidence leads to (see namenorm.fuzzy.FuzzyIndex.rank)."},

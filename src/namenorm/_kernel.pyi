@@ -72,8 +72,24 @@ class Table:
         weights: array[float],
         firsts: array[int],
         singles: bytes,
+        post_starts: array[int],
+        post_items: array[int],
         params: tuple[float | int, ...],
     ) -> None: ...
+    def evidence(
+        self,
+        parts: npt.NDArray[np.int64],
+        sims: npt.NDArray[np.float64],
+        least: float,
+        common: int,
+        scratch: npt.NDArray[np.float64],
+        /,
+    ) -> tuple[bytes, int]:
+        """The names a query part's neighbours (best first) lead to and its evidence
+        for each: rare names then common ones (int64, each ascending), then their
+        evidence (float64); and how many are rare. ``scratch`` as in ``rank``."""
+    def lightest(self, parts: npt.NDArray[np.int64], /) -> float:
+        """The least weight among table parts (inf for none)."""
     def rank(
         self,
         query: tuple[object, ...],

@@ -295,6 +295,7 @@ class FuzzyIndex:
         self._texts = data.parts.as_list()
         self._weights = data.weights
         self._weights_np = np.frombuffer(data.weights, dtype=np.float64)
+        self._postings = data.postings
         self._post_starts = np.frombuffer(data.postings.starts, dtype=np.uint64).astype(np.int64)
         self._post_items = np.frombuffer(data.postings.items, dtype=np.int64)
         self._evidence: dict[str, _Evidence] = {}
@@ -472,6 +473,8 @@ class FuzzyIndex:
                 self._weights,
                 array("i", [ord(t[0]) if t else 0 for t in texts]),
                 bytes(len(t) == 1 for t in texts),
+                self._postings.starts,
+                self._postings.items,
                 self._kernel_params,
             )
         return self._kernel_table
@@ -542,11 +545,25 @@ class FuzzyIndex:
         return found
 
     def _find_evidence(self, parts: list[str], nears: list[Near]) -> None:
-        """Compute and remember the evidence of several query parts at once."""
+        """Compute (in the kernel) and remember the evidence of query parts."""
         if not parts:
             return
         if len(self._evidence) + len(parts) > 100_000:
             self._evidence.clear()
+        table, scratch = self._table(), self._scratch()
+        for part, near in zip(parts, nears, strict=True):
+            found, rare = table.evidence(near.parts, near.sims, EVIDENCE_SIM, COMMON, scratch)
+            n = len(found) // 16
+            names = np.frombuffer(found, np.int64, n)
+            evidence = np.frombuffer(found, np.float64, n, 8 * n)
+            self._evidence[part] = _Evidence(
+                names[:rare], evidence[:rare], names[rare:], evidence[rare:]
+            )
+
+    def evidence_by_numpy(self, nears: list[Near]) -> list[_Evidence]:
+        """The evidence of several query parts' neighbours, read in one vectorised
+        numpy step: the reference the kernel's ``Table.evidence`` is tested against."""
+        parts = list(range(len(nears)))
         # Neighbours are sorted best first: the strong ones are a prefix.
         counts = [int(np.count_nonzero(n.sims >= EVIDENCE_SIM)) for n in nears]
         table_parts = np.concatenate([n.parts[:c] for n, c in zip(nears, counts, strict=True)])
@@ -572,11 +589,15 @@ class FuzzyIndex:
         key = key[first_of_key]
         group, names = np.divmod(key, len(self.entities))
         bounds = np.searchsorted(group, np.arange(2 * len(parts) + 1)).tolist()
-        for k, part in enumerate(parts):
+        found = []
+        for k in parts:
             rare, common, end = bounds[2 * k], bounds[2 * k + 1], bounds[2 * k + 2]
-            self._evidence[part] = _Evidence(
-                names[rare:common], weights[rare:common], names[common:end], weights[common:end]
+            found.append(
+                _Evidence(
+                    names[rare:common], weights[rare:common], names[common:end], weights[common:end]
+                )
             )
+        return found
 
     def _by_evidence(self, query: tuple[str, ...], nears: list[Near]) -> list[int]:
         """The names the query's neighbours lead to, most evidence first (ties by
@@ -785,7 +806,7 @@ class FuzzyIndex:
             if near.own >= 0:
                 found = self._weights[near.own]
             elif len(near.parts):
-                found = float(self._weights_np[near.parts].min())
+                found = self._table().lightest(near.parts)
             else:
                 found = self._log_n
             if len(self._query_weights) > 200_000:
