@@ -1664,6 +1664,10 @@ static PyObject *rows_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) 
     if (key_table_hold(&self->h, keys, key_offsets, key_values, slots, self->n_blocks,
                        &self->keys) < 0)
         goto fail;
+    /* the early bounds of near() need costs that are not negative, and a same-code
+       similarity in [0, 1] (an article's factor never raises a similarity) */
+    if (!(vowel_cost >= 0.0) || !(swap_cost >= 0.0) || !(same_code >= 0.0 && same_code <= 1.0))
+        goto bad;
     self->min_part = min_part;
     self->vowel_cost = vowel_cost;
     self->swap_cost = swap_cost;
@@ -1700,51 +1704,57 @@ static int entry_order(const void *a, const void *b) {
     return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
+/* Sorts of entries in place (quicksort, insertion sort for short runs), a few hundred
+   at a time with no allocation, each with its order inlined: BEFORE(x, y) says whether
+   x goes before y, and must be a total order (then any correct sort gives the same
+   result). */
+#define DEFINE_ENTRY_SORT(name, BEFORE)                                                      \
+    static void name(entry *a, Py_ssize_t n) {                                               \
+        while (n > 12) {                                                                     \
+            entry pivot = a[n / 2];                                                          \
+            Py_ssize_t i = 0, j = n - 1;                                                     \
+            while (i <= j) {                                                                 \
+                while (BEFORE(&a[i], &pivot)) i++;                                           \
+                while (BEFORE(&pivot, &a[j])) j--;                                           \
+                if (i <= j) {                                                                \
+                    entry t = a[i];                                                          \
+                    a[i] = a[j];                                                             \
+                    a[j] = t;                                                                \
+                    i++;                                                                     \
+                    j--;                                                                     \
+                }                                                                            \
+            }                                                                                \
+            /* recurse into the smaller side, loop on the larger */                          \
+            if (j + 1 < n - i) {                                                             \
+                name(a, j + 1);                                                              \
+                a += i;                                                                      \
+                n -= i;                                                                      \
+            } else {                                                                         \
+                name(a + i, n - i);                                                          \
+                n = j + 1;                                                                   \
+            }                                                                                \
+        }                                                                                    \
+        for (Py_ssize_t k = 1; k < n; k++) {                                                 \
+            entry x = a[k];                                                                  \
+            Py_ssize_t m = k - 1;                                                            \
+            while (m >= 0 && BEFORE(&x, &a[m])) {                                            \
+                a[m + 1] = a[m];                                                             \
+                m--;                                                                         \
+            }                                                                                \
+            a[m + 1] = x;                                                                    \
+        }                                                                                    \
+    }
+
+/* By part (the entries of one call are one per part). */
+static inline int part_before(const entry *x, const entry *y) { return x->part < y->part; }
+
 /* Best first; equals in part order. */
-static int best_order(const void *a, const void *b) {
-    const entry *x = a, *y = b;
-    if (x->sim != y->sim) return x->sim > y->sim ? -1 : 1;
-    return (x->part > y->part) - (x->part < y->part);
+static inline int best_before(const entry *x, const entry *y) {
+    return x->sim > y->sim || (x->sim == y->sim && x->part < y->part);
 }
 
-/* Sort entries in place (quicksort, insertion sort for short runs): a few hundred at
-   a time, with no allocation. The orders are total (seq breaks every tie), so any
-   correct sort gives the same result. */
-static void sort_entries(entry *a, Py_ssize_t n, int (*less)(const void *, const void *)) {
-    while (n > 12) {
-        entry pivot = a[n / 2];
-        Py_ssize_t i = 0, j = n - 1;
-        while (i <= j) {
-            while (less(&a[i], &pivot) < 0) i++;
-            while (less(&pivot, &a[j]) < 0) j--;
-            if (i <= j) {
-                entry t = a[i];
-                a[i] = a[j];
-                a[j] = t;
-                i++;
-                j--;
-            }
-        }
-        /* recurse into the smaller side, loop on the larger */
-        if (j + 1 < n - i) {
-            sort_entries(a, j + 1, less);
-            a += i;
-            n -= i;
-        } else {
-            sort_entries(a + i, n - i, less);
-            n = j + 1;
-        }
-    }
-    for (Py_ssize_t k = 1; k < n; k++) {
-        entry x = a[k];
-        Py_ssize_t m = k - 1;
-        while (m >= 0 && less(&x, &a[m]) < 0) {
-            a[m + 1] = a[m];
-            m--;
-        }
-        a[m + 1] = x;
-    }
-}
+DEFINE_ENTRY_SORT(sort_by_part, part_before)
+DEFINE_ENTRY_SORT(sort_best_first, best_before)
 
 /* The entries of one call, at most one per table part: a part met again (another
    reading, another key's rows, an equivalence) keeps the better of the two entries,
@@ -1896,18 +1906,30 @@ static PyObject *rows_near(RowsObject *self, PyObject *args) {
             record_head head;
             memcpy(&head, rec, sizeof head);
             const unsigned char *text = rec + sizeof head;
-            Py_ssize_t d[SIDES];
-            for (int s = 0; s < SIDES; s++) {
-                d[s] = distance(&patterns[s], text, head.len[s]);
-                if (d[s] < 0) failed = 1;
-                text += head.len[s];
-            }
-            double vowels = d[0] > d[1] ? (double)(d[0] - d[1]) : 0.0;
-            double swaps = d[1] > d[2] ? (double)(d[1] - d[2]) : 0.0;
-            double cost = self->vowel_cost * vowels + self->swap_cost * swaps + (double)d[2];
+            const unsigned char *texts[SIDES] = {text, text + head.len[0],
+                                                 text + head.len[0] + head.len[1]};
             Py_ssize_t longest = q_len[0][c];
             if ((Py_ssize_t)head.len[0] > longest) longest = head.len[0];
-            double sim = self->same_code - cost / (0.5 * (double)longest + 1.0);
+            double scale = 0.5 * (double)longest + 1.0;
+            /* Skeletons first, then consonants: each distance bounds the cost from
+               below (the terms still to come are not negative, and a float sum of
+               non-negative terms is not below any of them), and a pair that cannot
+               reach MIN_PART, as most cannot, is dropped before the longer strings
+               are compared. Those that remain are computed exactly as before. */
+            Py_ssize_t d[SIDES];
+            d[2] = distance(&patterns[2], texts[2], head.len[2]);
+            if (d[2] < 0) failed = 1;
+            if (self->same_code - (double)d[2] / scale < self->min_part) continue;
+            d[1] = distance(&patterns[1], texts[1], head.len[1]);
+            if (d[1] < 0) failed = 1;
+            double swaps = d[1] > d[2] ? (double)(d[1] - d[2]) : 0.0;
+            if (self->same_code - (self->swap_cost * swaps + (double)d[2]) / scale < self->min_part)
+                continue;
+            d[0] = distance(&patterns[0], texts[0], head.len[0]);
+            if (d[0] < 0) failed = 1;
+            double vowels = d[0] > d[1] ? (double)(d[0] - d[1]) : 0.0;
+            double cost = self->vowel_cost * vowels + self->swap_cost * swaps + (double)d[2];
+            double sim = self->same_code - cost / scale;
             if (sim < 0.0) sim = 0.0;
             /* an article comes off one side only, and only when the other has none */
             int64_t part = head.part;
@@ -1926,7 +1948,7 @@ static PyObject *rows_near(RowsObject *self, PyObject *args) {
     for (Py_ssize_t k = 0; k < n_short && !failed; k++)
         offer_entry(&e, shorts[k], self->short_form, R_SHORT);
     if (!failed && e.count) {
-        sort_entries(e.items, e.count, entry_order); /* one per part: by part */
+        sort_by_part(e.items, e.count);
         for (Py_ssize_t k = 0; k < e.count; k++) {
             entry x = e.items[k];
             int64_t their_father = self->patronymic[x.part], their_given = self->given[x.part];
@@ -1956,7 +1978,7 @@ static PyObject *rows_near(RowsObject *self, PyObject *args) {
             failed = 1;
         } else {
             for (int view = 0; view < 2; view++) {
-                if (view == 1) sort_entries(e.items, kept, best_order);
+                if (view == 1) sort_best_first(e.items, kept);
                 char *parts = out + (size_t)view * (size_t)kept * 8;
                 char *sims = out + (size_t)kept * 16 + (size_t)view * (size_t)kept * 8;
                 char *rules = out + (size_t)kept * 32 + (size_t)view * (size_t)kept;
