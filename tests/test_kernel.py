@@ -125,7 +125,12 @@ def expected_neighbours(part: str, table: list[str]) -> list[tuple[str, float, s
     return sorted(((t, s, r) for t, (s, r) in best.items()), key=lambda x: (-x[1], x[0]))
 
 
-def _rows(data: PartCodes, block_rows: array[int], slots: array[int] | None = None) -> Rows:
+def _rows(
+    data: PartCodes,
+    block_rows: array[int],
+    slots: array[int] | None = None,
+    vowel_cost: float = VOWEL_COST,
+) -> Rows:
     """The kernel's rows of table parts that belong to no given-name or patronymic
     group, with ``block_rows`` as the rows of one blocking key ("x")."""
     parts = len(data.fused)
@@ -152,7 +157,7 @@ def _rows(data: PartCodes, block_rows: array[int], slots: array[int] | None = No
         array("Q", [0, len(block_rows)]),
         *tables,
         MIN_PART,
-        VOWEL_COST,
+        vowel_cost,
         SWAP_COST,
         SAME_CODE,
         GROUP,
@@ -224,6 +229,8 @@ def test_rows_reject_inconsistent_input() -> None:
         rows.spans(("é".encode(),))  # codes are ASCII
     with pytest.raises(ValueError):
         rows.spans((b"",))
+    with pytest.raises(ValueError):  # the early bounds need costs that are not negative
+        _rows(data, array("q", range(len(data.owner))), vowel_cost=-0.1)
     with pytest.raises(ValueError):  # a hash table with no empty slot would never stop
         _rows(data, array("q", range(len(data.owner))), slots=array("q", [0]))
 
