@@ -1215,32 +1215,31 @@ static long choose(const params *p, const query_part *qs, Py_ssize_t nq, double 
 }
 
 static PyObject *table_rank(TableObject *self, PyObject *args) {
-    PyObject *query_object, *scratch_object, *out_names_object, *out_scores_object;
+    PyObject *query_object, *scratch_object;
     double floor;
     Py_ssize_t first;
-    if (!PyArg_ParseTuple(args, "O!dnOOO:rank", &PyTuple_Type, &query_object, &floor, &first,
-                          &scratch_object, &out_names_object, &out_scores_object))
+    if (!PyArg_ParseTuple(args, "O!dnO:rank", &PyTuple_Type, &query_object, &floor, &first,
+                          &scratch_object))
         return NULL;
     const params *p = &self->p;
     const table_view *t = &self->t;
     Py_ssize_t nq = PyTuple_GET_SIZE(query_object);
     holder h;
-    if (holder_init(&h, 3 + 7 * nq) < 0) return NULL;
+    if (holder_init(&h, 1 + 7 * nq) < 0) return NULL;
     query_part *qs = calloc((size_t)nq + 1, sizeof *qs);
     ranked *best = malloc((size_t)p->candidates * sizeof *best);
+    ranked *out = malloc((size_t)p->candidates * sizeof *out);
     PyObject *result = NULL;
-    if (qs == NULL || best == NULL) {
+    if (qs == NULL || best == NULL || out == NULL) {
         PyErr_NoMemory();
         goto done;
     }
     if (read_query(t, query_object, &h, qs, nq) < 0) goto done;
-    Py_ssize_t n_scratch, n_out_names, n_out_scores;
+    Py_ssize_t n_scratch;
     double *total = (double *)hold(&h, scratch_object, 8, &n_scratch, 1);
-    int64_t *out_names = (int64_t *)hold(&h, out_names_object, 8, &n_out_names, 1);
-    double *out_scores = (double *)hold(&h, out_scores_object, 8, &n_out_scores, 1);
-    if (!total || !out_names || !out_scores) goto done;
-    if (n_scratch != t->names || n_out_names < p->candidates || n_out_scores < p->candidates) {
-        PyErr_SetString(PyExc_ValueError, "scratch or output arrays of the wrong size");
+    if (!total) goto done;
+    if (n_scratch != t->names) {
+        PyErr_SetString(PyExc_ValueError, "a scratch array of the wrong size");
         goto done;
     }
     long kept = 0;
@@ -1248,7 +1247,8 @@ static PyObject *table_rank(TableObject *self, PyObject *args) {
     Py_BEGIN_ALLOW_THREADS
     long chosen = choose(p, qs, nq, total, best);
     failed = chosen < 0;
-    /* The bound, then the score, of each name chosen (FuzzyIndex.candidates). */
+    /* The bound, then the score, of each name chosen (FuzzyIndex.candidates), kept
+       best first (a stable insertion: equal scores stay in the order chosen). */
     for (long k = 0; k < chosen && !failed; k++) {
         int64_t name = best[k].name;
         if (floor == floor && !could_reach(p, t, qs, nq, name, floor)) continue;
@@ -1257,19 +1257,31 @@ static PyObject *table_rank(TableObject *self, PyObject *args) {
             failed = 1;
             break;
         }
-        out_names[kept] = name;
-        out_scores[kept] = score;
-        kept++;
+        long at = kept++;
+        while (at > 0 && out[at - 1].evidence < score) {
+            out[at] = out[at - 1];
+            at--;
+        }
+        out[at] = (ranked){score, name};
     }
     Py_END_ALLOW_THREADS
     if (failed) {
         PyErr_NoMemory();
         goto done;
     }
-    result = PyLong_FromLong(kept);
+    result = PyList_New(kept);
+    for (long k = 0; result != NULL && k < kept; k++) {
+        PyObject *pair = Py_BuildValue("(Ld)", (long long)out[k].name, out[k].evidence);
+        if (pair == NULL) {
+            Py_CLEAR(result);
+            break;
+        }
+        PyList_SET_ITEM(result, k, pair);
+    }
 done:
     free(qs);
     free(best);
+    free(out);
     release(&h);
     return result;
 }
@@ -1470,8 +1482,9 @@ static PyMethodDef table_methods[] = {
     {"lightest", (PyCFunction)table_lightest, METH_O,
      "lightest(parts) -> float: the least weight among table parts (inf for none)."},
     {"rank", (PyCFunction)table_rank, METH_VARARGS,
-     "rank(query, floor, first, scratch, out_names, out_scores) -> int\n\n"
-     "Score the names a query's evidence leads to (see namenorm.fuzzy.FuzzyIndex.rank)."},
+     "rank(query, floor, first, scratch) -> list[tuple[int, float]]\n\n"
+     "Score the names a query's evidence leads to (see namenorm.fuzzy.FuzzyIndex.rank):\n"
+     "(name, score) pairs, best first, equal scores in the order they were chosen."},
     {"explain", (PyCFunction)table_explain, METH_VARARGS,
      "explain(query, name, first) -> (score, pairs, missing, extra, conflicts)\n\n"
      "Score one name and say how: pairs (query part, table part, similarity, rule) in\n"

@@ -96,13 +96,12 @@ class Table:
         floor: float,
         first: int,
         scratch: npt.NDArray[np.float64],
-        out_names: npt.NDArray[np.int64],
-        out_scores: npt.NDArray[np.float64],
         /,
-    ) -> int:
+    ) -> list[tuple[int, float]]:
         """Score the names a query's evidence leads to, as ``FuzzyIndex.candidates``
-        does, writing names and scores to the outputs; returns how many. ``floor``
-        NaN: no bound. ``scratch`` is a zeroed array with a slot per name, left zeroed."""
+        does: (name, score) pairs, best first, equal scores in the order chosen.
+        ``floor`` NaN: no bound. ``scratch`` is a zeroed array with a slot per name,
+        left zeroed."""
     def explain(
         self, query: tuple[object, ...], name: int, first: int, /
     ) -> tuple[

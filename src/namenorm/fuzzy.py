@@ -118,9 +118,10 @@ class Pair(NamedTuple):
     rule: str
 
 
-@dataclass(frozen=True)
-class Scored:
-    """One candidate name, scored, with the alignment that explains its score."""
+class Scored(NamedTuple):
+    """One candidate name, scored, with the alignment that explains its score (a
+    named tuple: a lookup makes one per name it reports, and a frozen dataclass took
+    several times as long to build)."""
 
     name: int
     entity: int
@@ -333,11 +334,12 @@ class FuzzyIndex:
         found = self._names.get(name)
         if found is None:
             numbers = self._tokens[name]
+            texts, weights = self._texts, self._weights
             found = _Name(
                 numbers,
-                tuple(self._texts[t] for t in numbers),
+                tuple([texts[t] for t in numbers]),
                 self._roles[name],
-                tuple(self._weights[t] for t in numbers),
+                tuple([weights[t] for t in numbers]),
             )
             if len(self._names) > 200_000:
                 self._names.clear()
@@ -390,18 +392,12 @@ class FuzzyIndex:
         if not query or all(len(p) < 2 for p in query):
             return []
         bound = floor is not None and len(query) > 1 and all(len(p) > 1 for p in query)
-        names, scores = self._outputs()
-        count = self._table().rank(
+        return self._table().rank(
             self._kernel_query(query, father),
             floor if bound and floor is not None else math.nan,
             -1 if first is None else first,
             self._scratch(),
-            names,
-            scores,
         )
-        ranked = list(zip(names[:count].tolist(), scores[:count].tolist(), strict=True))
-        ranked.sort(key=lambda r: -r[1])
-        return ranked
 
     def explained(
         self,
@@ -415,16 +411,17 @@ class FuzzyIndex:
         score, pairs, missing, extra, conflicts = self._table().explain(
             self._kernel_query(query, father), name, -1 if first is None else first
         )
-        toks, roles = self._name(name).texts, self._roles[name]
+        found = self._name(name)
+        toks = found.texts
         return Scored(
-            name=name,
-            entity=self.entities[name],
-            score=score,
-            spelling=self.spellings[name],
-            pairs=tuple(Pair(query[i], toks[j], sim, NEAR_RULES[r]) for i, j, sim, r in pairs),
-            missing=tuple(f"{toks[j]}/{roles[j]}" for j in missing),
-            extra=tuple(query[i] for i in extra),
-            conflicts=tuple((query[i], toks[j]) for i, j in conflicts),
+            name,
+            self.entities[name],
+            score,
+            self.spellings[name],
+            tuple([Pair(query[i], toks[j], sim, NEAR_RULES[r]) for i, j, sim, r in pairs]),
+            tuple([f"{toks[j]}/{found.roles[j]}" for j in missing]) if missing else (),
+            tuple([query[i] for i in extra]) if extra else (),
+            tuple([(query[i], toks[j]) for i, j in conflicts]) if conflicts else (),
         )
 
     def _kernel_query(self, query: tuple[str, ...], father: frozenset[str]) -> tuple[object, ...]:
@@ -644,15 +641,6 @@ class FuzzyIndex:
                 if len(chosen) == CANDIDATES:
                     break
         return chosen
-
-    def _outputs(self) -> tuple[Ints, Floats]:
-        """Arrays for the kernel's ranking to write names and scores to, one pair per
-        thread (read out at once)."""
-        found: tuple[Ints, Floats] | None = getattr(self._local, "outputs", None)
-        if found is None:
-            found = (np.empty(CANDIDATES, np.int64), np.empty(CANDIDATES))
-            self._local.outputs = found
-        return found
 
     def _scratch(self) -> Floats:
         """A zeroed array with a slot per name, one per thread."""
