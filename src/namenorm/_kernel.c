@@ -1,12 +1,21 @@
-/* The compiled inner loops of fuzzy lookup (namenorm.neighbours and namenorm.fuzzy).
+/* The compiled inner loops of fuzzy lookup (namenorm.phonetic, namenorm.neighbours,
+ * namenorm.fuzzy) and of key look-ups (namenorm.store).
  *
- * A query part is compared with every table row its blocking keys find: hundreds of
- * pairs per part on a large table. Each pair needs three edit distances (between the
- * spelling codes, their consonants and their skeletons) and a little arithmetic, and
- * each lookup then weighs and scores a few candidate names. Done from Python, these
- * loops were most of a fuzzy lookup's time. Here they run with the GIL released:
- * Rows.near finds the neighbours of a query part, Table.rank ranks the candidates of
- * a lookup and Table.explain explains one of them.
+ * A query part nobody listed is read (its spelling codes, by the rules of
+ * phonetic.yaml), looked up under its blocking keys, and compared with every table
+ * row those keys find: hundreds of pairs per part on a large table, each needing three
+ * edit distances (between the spelling codes, their consonants and their skeletons)
+ * and a little arithmetic; its neighbours then lead to names, and each lookup weighs
+ * and scores a few candidate names. Done from Python, these loops were most of a
+ * fuzzy lookup's time. Sections, in order:
+ *
+ *   distances   Levenshtein, bit-parallel;
+ *   Speller     the phonetic rules, compiled from their regexes, and skeletons;
+ *   key tables  Keys, the look-up of a store.KeyIndex (CRC-32, linear probing);
+ *   Table       a lookup's evidence, ranking (rank) and explanation (explain);
+ *   Rows        a query part's blocking keys (spans) and neighbours (near).
+ *
+ * Each has a Python reference that tests hold it to.
  *
  * Strings arrive packed, as in namenorm.store.Strings: one blob of bytes and an array
  * of uint64 offsets (string i is blob[offsets[i]:offsets[i + 1]]). Codes are ASCII, so
@@ -529,6 +538,188 @@ static PyTypeObject SpellerType = {
     .tp_new = speller_new,
 };
 
+/* ---- Held buffers -----------------------------------------------------------------
+ *
+ * The Python arrays (anything with the buffer protocol) an object or a call reads,
+ * held while it reads them and released together.
+ */
+
+typedef struct {
+    Py_buffer *views;
+    Py_ssize_t held, room;
+} holder;
+
+static int holder_init(holder *h, Py_ssize_t room) {
+    h->held = 0;
+    h->room = room;
+    h->views = malloc((size_t)(room > 0 ? room : 1) * sizeof *h->views);
+    if (h->views == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+static const void *hold(holder *h, PyObject *object, Py_ssize_t itemsize, Py_ssize_t *count,
+                        int writable) {
+    if (h->held == h->room) {
+        PyErr_SetString(PyExc_ValueError, "too many arrays");
+        return NULL;
+    }
+    Py_buffer *view = &h->views[h->held];
+    if (PyObject_GetBuffer(object, view, writable ? PyBUF_WRITABLE : PyBUF_SIMPLE) < 0)
+        return NULL;
+    h->held++;
+    if (view->len % itemsize != 0) {
+        PyErr_SetString(PyExc_ValueError, "an array has the wrong item size");
+        return NULL;
+    }
+    if (count) *count = view->len / itemsize;
+    return view->buf;
+}
+
+static void release(holder *h) {
+    for (Py_ssize_t i = 0; i < h->held; i++) PyBuffer_Release(&h->views[i]);
+    h->held = 0;
+    free(h->views);
+    h->views = NULL;
+}
+
+/* ---- Key tables (namenorm.store.KeyIndex) -----------------------------------------
+ *
+ * A read-only map from byte strings to integers: the keys packed, their values, and a
+ * hash table of slots (key numbers, -1 for empty) in which a key sits at its CRC-32
+ * (zlib's) masked to the table's size, or after it by linear probing.
+ */
+
+static uint32_t crc_table[256];
+
+static void crc_init(void) {
+    for (uint32_t n = 0; n < 256; n++) {
+        uint32_t c = n;
+        for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        crc_table[n] = c;
+    }
+}
+
+static uint32_t crc32_of(const unsigned char *s, size_t n) {
+    uint32_t c = 0xFFFFFFFFu;
+    for (size_t i = 0; i < n; i++) c = crc_table[(c ^ s[i]) & 0xFF] ^ (c >> 8);
+    return c ^ 0xFFFFFFFFu;
+}
+
+typedef struct {
+    packed keys;
+    const int64_t *values, *slots;
+    Py_ssize_t n_slots;
+} key_table;
+
+/* Hold and check a key table's arrays (values below `limit`, unless it is negative);
+   -1 with an exception set when they disagree. A table with no empty slot is refused:
+   a look-up that misses would never stop. */
+static int key_table_hold(holder *h, PyObject *blob_object, PyObject *offsets_object,
+                          PyObject *values_object, PyObject *slots_object, int64_t limit,
+                          key_table *t) {
+    Py_ssize_t n_blob, n_offsets, n_values;
+    const unsigned char *blob = hold(h, blob_object, 1, &n_blob, 0);
+    const uint64_t *offsets = blob ? hold(h, offsets_object, 8, &n_offsets, 0) : NULL;
+    if (!offsets || !(t->values = hold(h, values_object, 8, &n_values, 0)) ||
+        !(t->slots = hold(h, slots_object, 8, &t->n_slots, 0)))
+        return -1;
+    t->keys = (packed){blob, offsets, n_offsets - 1, n_blob};
+    int empty = 0;
+    if (n_offsets < 1 || offsets[n_offsets - 1] > (uint64_t)n_blob ||
+        n_values != n_offsets - 1 || t->n_slots < 1 || (t->n_slots & (t->n_slots - 1)))
+        goto bad;
+    for (Py_ssize_t i = 0; i + 1 < n_offsets; i++)
+        if (offsets[i] > offsets[i + 1]) goto bad;
+    for (Py_ssize_t i = 0; limit >= 0 && i < n_values; i++)
+        if (t->values[i] < 0 || t->values[i] >= limit) goto bad;
+    for (Py_ssize_t i = 0; i < t->n_slots; i++) {
+        if (t->slots[i] >= n_values) goto bad;
+        empty |= t->slots[i] < 0;
+    }
+    if (empty) return 0;
+bad:
+    PyErr_SetString(PyExc_ValueError, "a key table's arrays disagree with one another");
+    return -1;
+}
+
+/* The number of a key in the table, or -1 when the table lacks it. */
+static int64_t key_table_number(const key_table *t, const unsigned char *key, size_t n) {
+    uint64_t mask = (uint64_t)t->n_slots - 1, slot = crc32_of(key, n) & mask;
+    for (;;) {
+        int64_t number = t->slots[slot];
+        if (number < 0) return -1;
+        uint64_t a = t->keys.offsets[number], b = t->keys.offsets[number + 1];
+        if (b - a == n && memcmp(t->keys.blob + a, key, n) == 0) return number;
+        slot = (slot + 1) & mask;
+    }
+}
+
+/* The value of a key, or -1 when the table lacks it (for tables of values >= 0). */
+static int64_t key_table_find(const key_table *t, const unsigned char *key, size_t n) {
+    int64_t number = key_table_number(t, key, n);
+    return number < 0 ? -1 : t->values[number];
+}
+
+/* Keys(blob, offsets, values, slots): a KeyIndex's arrays, for look-ups from Python. */
+typedef struct {
+    PyObject_HEAD
+    holder h;
+    key_table table;
+} KeysObject;
+
+static void keys_dealloc(KeysObject *self) {
+    release(&self->h);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *keys_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
+    static char *keywords[] = {"blob", "offsets", "values", "slots", NULL};
+    PyObject *blob, *offsets, *values, *slots;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOO:Keys", keywords, &blob, &offsets,
+                                     &values, &slots))
+        return NULL;
+    KeysObject *self = (KeysObject *)type->tp_alloc(type, 0);
+    if (self == NULL) return NULL;
+    if (holder_init(&self->h, 4) < 0 ||
+        key_table_hold(&self->h, blob, offsets, values, slots, -1, &self->table) < 0) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    return (PyObject *)self;
+}
+
+static PyObject *keys_get(KeysObject *self, PyObject *key) {
+    if (!PyBytes_Check(key)) {
+        PyErr_SetString(PyExc_TypeError, "a key is bytes");
+        return NULL;
+    }
+    int64_t number = key_table_number(
+        &self->table, (const unsigned char *)PyBytes_AS_STRING(key), (size_t)PyBytes_GET_SIZE(key));
+    if (number < 0) Py_RETURN_NONE;
+    return PyLong_FromLongLong(self->table.values[number]);
+}
+
+static PyMethodDef keys_methods[] = {
+    {"get", (PyCFunction)keys_get, METH_O,
+     "get(key: bytes) -> int | None: the key's value, or None when it has none."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject KeysType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "namenorm._kernel.Keys",
+    .tp_basicsize = sizeof(KeysObject),
+    .tp_dealloc = (destructor)keys_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Keys(blob, offsets, values, slots)\n\n"
+              "The arrays of a namenorm.store.KeyIndex, held and checked once, for fast\n"
+              "look-ups.",
+    .tp_methods = keys_methods,
+    .tp_new = keys_new,
+};
+
 /* ---- Ranking the names a query's neighbours lead to ------------------------------
  *
  * rank() does for one lookup what namenorm.fuzzy does in Python for an explanation:
@@ -855,183 +1046,6 @@ static void offer(ranked *best, long *count, long limit, int64_t name, double ev
     best[at] = (ranked){evidence, name};
     if (n < limit) *count = n + 1;
 }
-
-/* Buffers held together and released together. */
-typedef struct {
-    Py_buffer *views;
-    Py_ssize_t held, room;
-} holder;
-
-static int holder_init(holder *h, Py_ssize_t room) {
-    h->held = 0;
-    h->room = room;
-    h->views = malloc((size_t)(room > 0 ? room : 1) * sizeof *h->views);
-    if (h->views == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    return 0;
-}
-
-static const void *hold(holder *h, PyObject *object, Py_ssize_t itemsize, Py_ssize_t *count,
-                        int writable) {
-    if (h->held == h->room) {
-        PyErr_SetString(PyExc_ValueError, "too many arrays");
-        return NULL;
-    }
-    Py_buffer *view = &h->views[h->held];
-    if (PyObject_GetBuffer(object, view, writable ? PyBUF_WRITABLE : PyBUF_SIMPLE) < 0)
-        return NULL;
-    h->held++;
-    if (view->len % itemsize != 0) {
-        PyErr_SetString(PyExc_ValueError, "an array has the wrong item size");
-        return NULL;
-    }
-    if (count) *count = view->len / itemsize;
-    return view->buf;
-}
-
-static void release(holder *h) {
-    for (Py_ssize_t i = 0; i < h->held; i++) PyBuffer_Release(&h->views[i]);
-    h->held = 0;
-    free(h->views);
-    h->views = NULL;
-}
-
-/* ---- Key tables (namenorm.store.KeyIndex) -----------------------------------------
- *
- * A read-only map from byte strings to integers: the keys packed, their values, and a
- * hash table of slots (key numbers, -1 for empty) in which a key sits at its CRC-32
- * (zlib's) masked to the table's size, or after it by linear probing.
- */
-
-static uint32_t crc_table[256];
-
-static void crc_init(void) {
-    for (uint32_t n = 0; n < 256; n++) {
-        uint32_t c = n;
-        for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        crc_table[n] = c;
-    }
-}
-
-static uint32_t crc32_of(const unsigned char *s, size_t n) {
-    uint32_t c = 0xFFFFFFFFu;
-    for (size_t i = 0; i < n; i++) c = crc_table[(c ^ s[i]) & 0xFF] ^ (c >> 8);
-    return c ^ 0xFFFFFFFFu;
-}
-
-typedef struct {
-    packed keys;
-    const int64_t *values, *slots;
-    Py_ssize_t n_slots;
-} key_table;
-
-/* Hold and check a key table's arrays (values below `limit`, unless it is negative);
-   -1 with an exception set when they disagree. A table with no empty slot is refused:
-   a look-up that misses would never stop. */
-static int key_table_hold(holder *h, PyObject *blob_object, PyObject *offsets_object,
-                          PyObject *values_object, PyObject *slots_object, int64_t limit,
-                          key_table *t) {
-    Py_ssize_t n_blob, n_offsets, n_values;
-    const unsigned char *blob = hold(h, blob_object, 1, &n_blob, 0);
-    const uint64_t *offsets = blob ? hold(h, offsets_object, 8, &n_offsets, 0) : NULL;
-    if (!offsets || !(t->values = hold(h, values_object, 8, &n_values, 0)) ||
-        !(t->slots = hold(h, slots_object, 8, &t->n_slots, 0)))
-        return -1;
-    t->keys = (packed){blob, offsets, n_offsets - 1, n_blob};
-    int empty = 0;
-    if (n_offsets < 1 || offsets[n_offsets - 1] > (uint64_t)n_blob ||
-        n_values != n_offsets - 1 || t->n_slots < 1 || (t->n_slots & (t->n_slots - 1)))
-        goto bad;
-    for (Py_ssize_t i = 0; i + 1 < n_offsets; i++)
-        if (offsets[i] > offsets[i + 1]) goto bad;
-    for (Py_ssize_t i = 0; limit >= 0 && i < n_values; i++)
-        if (t->values[i] < 0 || t->values[i] >= limit) goto bad;
-    for (Py_ssize_t i = 0; i < t->n_slots; i++) {
-        if (t->slots[i] >= n_values) goto bad;
-        empty |= t->slots[i] < 0;
-    }
-    if (empty) return 0;
-bad:
-    PyErr_SetString(PyExc_ValueError, "a key table's arrays disagree with one another");
-    return -1;
-}
-
-/* The number of a key in the table, or -1 when the table lacks it. */
-static int64_t key_table_number(const key_table *t, const unsigned char *key, size_t n) {
-    uint64_t mask = (uint64_t)t->n_slots - 1, slot = crc32_of(key, n) & mask;
-    for (;;) {
-        int64_t number = t->slots[slot];
-        if (number < 0) return -1;
-        uint64_t a = t->keys.offsets[number], b = t->keys.offsets[number + 1];
-        if (b - a == n && memcmp(t->keys.blob + a, key, n) == 0) return number;
-        slot = (slot + 1) & mask;
-    }
-}
-
-/* The value of a key, or -1 when the table lacks it (for tables of values >= 0). */
-static int64_t key_table_find(const key_table *t, const unsigned char *key, size_t n) {
-    int64_t number = key_table_number(t, key, n);
-    return number < 0 ? -1 : t->values[number];
-}
-
-/* Keys(blob, offsets, values, slots): a KeyIndex's arrays, for look-ups from Python. */
-typedef struct {
-    PyObject_HEAD
-    holder h;
-    key_table table;
-} KeysObject;
-
-static void keys_dealloc(KeysObject *self) {
-    release(&self->h);
-    Py_TYPE(self)->tp_free((PyObject *)self);
-}
-
-static PyObject *keys_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
-    static char *keywords[] = {"blob", "offsets", "values", "slots", NULL};
-    PyObject *blob, *offsets, *values, *slots;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOO:Keys", keywords, &blob, &offsets,
-                                     &values, &slots))
-        return NULL;
-    KeysObject *self = (KeysObject *)type->tp_alloc(type, 0);
-    if (self == NULL) return NULL;
-    if (holder_init(&self->h, 4) < 0 ||
-        key_table_hold(&self->h, blob, offsets, values, slots, -1, &self->table) < 0) {
-        Py_DECREF(self);
-        return NULL;
-    }
-    return (PyObject *)self;
-}
-
-static PyObject *keys_get(KeysObject *self, PyObject *key) {
-    if (!PyBytes_Check(key)) {
-        PyErr_SetString(PyExc_TypeError, "a key is bytes");
-        return NULL;
-    }
-    int64_t number = key_table_number(
-        &self->table, (const unsigned char *)PyBytes_AS_STRING(key), (size_t)PyBytes_GET_SIZE(key));
-    if (number < 0) Py_RETURN_NONE;
-    return PyLong_FromLongLong(self->table.values[number]);
-}
-
-static PyMethodDef keys_methods[] = {
-    {"get", (PyCFunction)keys_get, METH_O,
-     "get(key: bytes) -> int | None: the key's value, or None when it has none."},
-    {NULL, NULL, 0, NULL},
-};
-
-static PyTypeObject KeysType = {
-    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "namenorm._kernel.Keys",
-    .tp_basicsize = sizeof(KeysObject),
-    .tp_dealloc = (destructor)keys_dealloc,
-    .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "Keys(blob, offsets, values, slots)\n\n"
-              "The arrays of a namenorm.store.KeyIndex, held and checked once, for fast\n"
-              "look-ups.",
-    .tp_methods = keys_methods,
-    .tp_new = keys_new,
-};
 
 static int read_params(PyObject *object, params *p) {
     if (!PyArg_ParseTuple(object, "ldddddddddddddddll:params", &p->candidates, &p->low,
@@ -1498,9 +1512,11 @@ static PyTypeObject TableType = {
     .tp_basicsize = sizeof(TableObject),
     .tp_dealloc = (destructor)table_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "Table(starts, items, roles, role_offsets, weights, firsts, singles, params)\n\n"
+    .tp_doc = "Table(starts, items, roles, role_offsets, weights, firsts, singles,\n"
+              "      post_starts, post_items, params)\n\n"
               "A table's names for ranking: per name its parts and their roles; per part\n"
-              "its weight, first letter and whether it is one letter long.",
+              "its weight, first letter, whether it is one letter long, and the names\n"
+              "holding it.",
     .tp_methods = table_methods,
     .tp_new = table_new,
 };
@@ -2163,7 +2179,8 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "namenorm._kernel",
-    "The compiled inner loop of fuzzy lookup (see namenorm.neighbours).", -1, methods,
+    "The compiled inner loops of fuzzy lookup and key look-ups (see _kernel.c).", -1,
+    methods,
     NULL, NULL, NULL, NULL,
 };
 
