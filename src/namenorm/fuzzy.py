@@ -455,8 +455,9 @@ class FuzzyIndex:
             if p in father and not found[2]:
                 found = (*found[:2], True, *found[3:])
             read.append(found)
-        self._local.last_query = (query, father, tuple(read))
-        return self._local.last_query[2]  # type: ignore[no-any-return]
+        kernel_query = tuple(read)
+        self._local.last_query = (query, father, kernel_query)
+        return kernel_query
 
     def _table(self) -> Table:
         """The table's names as the kernel reads them (see ``_kernel.c``)."""

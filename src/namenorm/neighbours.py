@@ -309,7 +309,6 @@ class Neighbours:
         )
         self._group_numbers = {g: n for n, g in enumerate(data.groups.as_list())}
         self._heads = data.heads
-        self._spans: dict[str, tuple[int, int]] = {}
         self._by_father: dict[int, list[int]] | None = None
         self._seen: dict[str, Near] = {}
         self._group_parts: dict[str, list[int]] = {}
@@ -425,22 +424,15 @@ class Neighbours:
 
     def _spans_of(self, code: str) -> list[tuple[int, int]]:
         """Where the rows under a query code's blocking keys lie in the block rows (a
-        row may come more than once): what the kernel's ``Rows.spans`` finds, read
-        from :func:`namenorm.phonetic.code_probe_keys`: the reference the kernel is
-        tested against."""
-        spans = self._spans
+        row may come more than once), read from
+        :func:`namenorm.phonetic.code_probe_keys` and looked up in Python: the
+        reference the kernel's ``Rows.spans`` is tested against."""
+        starts = self._block_starts
         out = []
-        for k in code_probe_keys(code):
-            span = spans.get(k)
-            if span is None:
-                n = self._block_index.get(k)
-                starts = self._block_starts
-                span = (starts[n], starts[n + 1]) if n >= 0 else (0, 0)
-                if len(spans) > 500_000:
-                    spans.clear()
-                spans[k] = span
-            if span[1] > span[0]:
-                out.append(span)
+        for key in code_probe_keys(code):
+            n = self._block_index.get_by_python(key)
+            if n >= 0 and starts[n + 1] > starts[n]:
+                out.append((starts[n], starts[n + 1]))
         return out
 
 
@@ -457,7 +449,7 @@ def _heads(code: str) -> list[str]:
         return []
     return [
         code[: -len(tail)]
-        for tail in _tail_codes()
+        for tail in tails
         if code.endswith(tail) and len(code) - len(tail) >= SHORT_HEAD
     ]
 
