@@ -234,3 +234,30 @@ def test_a_malformed_program_is_refused() -> None:
     compiled = Speller(good, b"", bytes(range(128)), bytes(128))
     with pytest.raises(ValueError):
         compiled.spelling("é".encode())
+
+
+@st.composite
+def _mutated(draw: st.DrawFn) -> bytes:
+    """The data file's spelling program with a few bytes changed, or cut short."""
+    good = bytearray(program([(p.pattern, r) for p, r, _ in rules().spelling]))
+    for _ in range(draw(st.integers(1, 4))):
+        good[draw(st.integers(0, len(good) - 1))] = draw(st.integers(0, 255))
+    return bytes(good[: draw(st.integers(0, len(good)))] if draw(st.booleans()) else good)
+
+
+programs = st.binary(max_size=120) | _mutated()
+
+
+@settings(max_examples=3000, deadline=None)
+@given(programs, st.binary(max_size=12))
+def test_any_program_is_read_safely(program_bytes: bytes, part: bytes) -> None:
+    """The kernel reads a program's lengths before it trusts them: any bytes either
+    make a Speller or raise ValueError, and a Speller made from them runs on any
+    ASCII part (no read past the end of the program or of the part)."""
+    try:
+        compiled = Speller(program_bytes, b"", bytes(range(128)), bytes(128))
+    except ValueError:
+        return
+    text = bytes(b & 0x7F for b in part)
+    assert isinstance(compiled.spelling(text), bytes)
+    assert all(isinstance(code, bytes) for code in compiled.codes(text))
