@@ -2186,34 +2186,13 @@ static struct PyModuleDef module = {
 
 PyMODINIT_FUNC PyInit__kernel(void) {
     crc_init();
-    if (PyType_Ready(&TableType) < 0 || PyType_Ready(&RowsType) < 0 ||
-        PyType_Ready(&SpellerType) < 0 || PyType_Ready(&KeysType) < 0)
-        return NULL;
     PyObject *m = PyModule_Create(&module);
     if (m == NULL) return NULL;
-    Py_INCREF(&TableType);
-    if (PyModule_AddObject(m, "Table", (PyObject *)&TableType) < 0) {
-        Py_DECREF(&TableType);
-        Py_DECREF(m);
-        return NULL;
-    }
-    Py_INCREF(&RowsType);
-    if (PyModule_AddObject(m, "Rows", (PyObject *)&RowsType) < 0) {
-        Py_DECREF(&RowsType);
-        Py_DECREF(m);
-        return NULL;
-    }
-    Py_INCREF(&KeysType);
-    if (PyModule_AddObject(m, "Keys", (PyObject *)&KeysType) < 0) {
-        Py_DECREF(&KeysType);
-        Py_DECREF(m);
-        return NULL;
-    }
-    Py_INCREF(&SpellerType);
-    if (PyModule_AddObject(m, "Speller", (PyObject *)&SpellerType) < 0) {
-        Py_DECREF(&SpellerType);
-        Py_DECREF(m);
-        return NULL;
-    }
+    PyTypeObject *types[] = {&TableType, &RowsType, &KeysType, &SpellerType};
+    for (size_t k = 0; k < sizeof types / sizeof *types; k++)
+        if (PyModule_AddType(m, types[k]) < 0) { /* readies it; named after tp_name */
+            Py_DECREF(m);
+            return NULL;
+        }
     return m;
 }

@@ -295,10 +295,7 @@ class FuzzyIndex:
         self._roles = data.roles
         self._texts = data.parts.as_list()
         self._weights = data.weights
-        self._weights_np = np.frombuffer(data.weights, dtype=np.float64)
         self._postings = data.postings
-        self._post_starts = np.frombuffer(data.postings.starts, dtype=np.uint64).astype(np.int64)
-        self._post_items = np.frombuffer(data.postings.items, dtype=np.int64)
         self._evidence: dict[str, _Evidence] = {}
         self._credit: dict[str, dict[int, float]] = {}
         self._share: dict[int, tuple[tuple[int, float, float], ...]] = {}
@@ -565,15 +562,16 @@ class FuzzyIndex:
         # Neighbours are sorted best first: the strong ones are a prefix.
         counts = [int(np.count_nonzero(n.sims >= EVIDENCE_SIM)) for n in nears]
         table_parts = np.concatenate([n.parts[:c] for n, c in zip(nears, counts, strict=True)])
-        starts = self._post_starts
+        starts = np.frombuffer(self._postings.starts, dtype=np.uint64).astype(np.int64)
         first = starts[table_parts]
         lengths = starts[table_parts + 1] - first
         total = int(lengths.sum())
         ends = np.cumsum(lengths)
         offsets = np.repeat(first - (ends - lengths), lengths) + np.arange(total)
-        names = self._post_items[offsets]
+        names = np.frombuffer(self._postings.items, dtype=np.int64)[offsets]
         sims = np.concatenate([n.sims[:c] for n, c in zip(nears, counts, strict=True)])
-        weights = np.repeat(sims * self._weights_np[table_parts], lengths)
+        part_weights = np.frombuffer(self._weights, dtype=np.float64)
+        weights = np.repeat(sims * part_weights[table_parts], lengths)
         # Per (query part, common or not, name): the heaviest evidence.
         group = np.repeat(
             np.repeat(np.arange(len(parts), dtype=np.int64), counts) * 2 + (lengths > COMMON),
