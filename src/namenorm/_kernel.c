@@ -1414,16 +1414,15 @@ static PyObject *table_evidence(TableObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "evidence: the arrays disagree with the table");
         goto done;
     }
-    Py_ssize_t strong = 0, total = 0;
+    Py_ssize_t total = 0;
     for (Py_ssize_t k = 0; k < n; k++) {
         if (parts[k] < 0 || parts[k] >= t->parts) {
             PyErr_SetString(PyExc_IndexError, "a table part is out of range");
             goto done;
         }
-        if (sims[k] >= least) strong++; /* best first: the strong ones are a prefix */
+        if (sims[k] >= least)
+            total += (Py_ssize_t)(t->post_starts[parts[k] + 1] - t->post_starts[parts[k]]);
     }
-    for (Py_ssize_t k = 0; k < strong; k++)
-        total += (Py_ssize_t)(t->post_starts[parts[k] + 1] - t->post_starts[parts[k]]);
     touched = malloc(((size_t)total + 1) * sizeof *touched);
     out = malloc(((size_t)total + 1) * 2 * sizeof *out);
     if (touched == NULL || out == NULL) {
@@ -1433,9 +1432,9 @@ static PyObject *table_evidence(TableObject *self, PyObject *args) {
     Py_ssize_t found = 0, rare = 0;
     for (int group = 0; group < 2; group++) { /* rare parts, then common ones */
         Py_ssize_t met = 0;
-        for (Py_ssize_t k = 0; k < strong; k++) {
+        for (Py_ssize_t k = 0; k < n; k++) {
             uint64_t a = t->post_starts[parts[k]], b = t->post_starts[parts[k] + 1];
-            if (((int64_t)(b - a) > common) != group) continue;
+            if (!(sims[k] >= least) || ((int64_t)(b - a) > common) != group) continue;
             double weight = sims[k] * t->weights[parts[k]];
             for (uint64_t i = a; i < b; i++) {
                 int64_t name = t->post_items[i];
@@ -1489,7 +1488,7 @@ static PyObject *table_lightest(TableObject *self, PyObject *parts_object) {
 static PyMethodDef table_methods[] = {
     {"evidence", (PyCFunction)table_evidence, METH_VARARGS,
      "evidence(parts, sims, least, common, scratch) -> (bytes, int)\n\n"
-     "The names a query part's neighbours (best first) lead to and its evidence for\n"
+     "The names a query part's neighbours (in any order) lead to and its evidence for\n"
      "each (see namenorm.fuzzy.FuzzyIndex._evidence_of): rare names then common ones\n"
      "(int64, each ascending), then their evidence (float64); and how many are rare.\n"
      "scratch: a zeroed float64 array with a slot per name, left zeroed."},
@@ -1777,13 +1776,7 @@ static int entry_order(const void *a, const void *b) {
 /* By part (the entries of one call are one per part). */
 static inline int part_before(const entry *x, const entry *y) { return x->part < y->part; }
 
-/* Best first; equals in part order. */
-static inline int best_before(const entry *x, const entry *y) {
-    return x->sim > y->sim || (x->sim == y->sim && x->part < y->part);
-}
-
 DEFINE_ENTRY_SORT(sort_by_part, part_before)
-DEFINE_ENTRY_SORT(sort_best_first, best_before)
 
 /* The entries of one call, at most one per table part: a part met again (another
    reading, another key's rows, an equivalence) keeps the better of the two entries,
@@ -1842,6 +1835,12 @@ static void offer_entry(entries *e, int64_t part, double sim, int rule) {
     e->slots[slot] = (int32_t)e->count;
     e->items[e->count++] = offered;
 }
+
+/* How many pairs ahead the comparison loop asks for a row's record. */
+enum { PREFETCH_AHEAD = 6 };
+
+/* Bytes per neighbour in what near returns: part, similarity, rule. */
+enum { NEAR_ITEM = 17 };
 
 static PyObject *rows_near(RowsObject *self, PyObject *args) {
     PyObject *codes, *spans_object, *extra_object, *short_object;
@@ -1931,6 +1930,11 @@ static PyObject *rows_near(RowsObject *self, PyObject *args) {
             for (int s = 0; s < SIDES; s++) pattern_set(&patterns[s], q_text[s][c], q_len[s][c]);
         }
         for (int64_t at = spans[k + 1]; at < spans[k + 2] && !failed; at++) {
+#if defined(__GNUC__)
+            /* the records of a span are scattered: ask for one a few pairs ahead */
+            if (at + PREFETCH_AHEAD < spans[k + 2])
+                __builtin_prefetch(self->records + self->block_at[at + PREFETCH_AHEAD]);
+#endif
             const unsigned char *rec = (const unsigned char *)(self->records + self->block_at[at]);
             record_head head;
             memcpy(&head, rec, sizeof head);
@@ -1944,16 +1948,18 @@ static PyObject *rows_near(RowsObject *self, PyObject *args) {
                below (the terms still to come are not negative, and a float sum of
                non-negative terms is not below any of them), and a pair that cannot
                reach MIN_PART, as most cannot, is dropped before the longer strings
-               are compared. Those that remain are computed exactly as before. */
+               are compared. The bounds compare costs with the most a pair may cost,
+               a product rather than a quotient (divisions are slow), with a margin
+               that only lets a pair through for the exact test at the end. */
+            double allowed = (self->same_code - self->min_part) * scale * (1.0 + 1e-9);
             Py_ssize_t d[SIDES];
             d[2] = distance(&patterns[2], texts[2], head.len[2]);
             if (d[2] < 0) failed = 1;
-            if (self->same_code - (double)d[2] / scale < self->min_part) continue;
+            if ((double)d[2] > allowed) continue;
             d[1] = distance(&patterns[1], texts[1], head.len[1]);
             if (d[1] < 0) failed = 1;
             double swaps = d[1] > d[2] ? (double)(d[1] - d[2]) : 0.0;
-            if (self->same_code - (self->swap_cost * swaps + (double)d[2]) / scale < self->min_part)
-                continue;
+            if (self->swap_cost * swaps + (double)d[2] > allowed) continue;
             d[0] = distance(&patterns[0], texts[0], head.len[0]);
             if (d[0] < 0) failed = 1;
             double vowels = d[0] > d[1] ? (double)(d[0] - d[1]) : 0.0;
@@ -1977,7 +1983,6 @@ static PyObject *rows_near(RowsObject *self, PyObject *args) {
     for (Py_ssize_t k = 0; k < n_short && !failed; k++)
         offer_entry(&e, shorts[k], self->short_form, R_SHORT);
     if (!failed && e.count) {
-        sort_by_part(e.items, e.count);
         for (Py_ssize_t k = 0; k < e.count; k++) {
             entry x = e.items[k];
             int64_t their_father = self->patronymic[x.part], their_given = self->given[x.part];
@@ -2000,22 +2005,17 @@ static PyObject *rows_near(RowsObject *self, PyObject *args) {
             }
             if (x.sim >= self->min_part) e.items[kept++] = x;
         }
-        /* two views, by part number (as they are now) and best first: the parts of
-           both, the similarities of both (8-byte items, aligned), the rules of both */
-        out = malloc((size_t)kept * 34 + 1);
+        sort_by_part(e.items, kept);
+        /* by part number: the parts (8-byte items, aligned), their similarities, then
+           their rules */
+        out = malloc((size_t)kept * NEAR_ITEM + 1);
         if (out == NULL) {
             failed = 1;
         } else {
-            for (int view = 0; view < 2; view++) {
-                if (view == 1) sort_best_first(e.items, kept);
-                char *parts = out + (size_t)view * (size_t)kept * 8;
-                char *sims = out + (size_t)kept * 16 + (size_t)view * (size_t)kept * 8;
-                char *rules = out + (size_t)kept * 32 + (size_t)view * (size_t)kept;
-                for (Py_ssize_t k = 0; k < kept; k++) {
-                    memcpy(parts + 8 * k, &e.items[k].part, 8);
-                    memcpy(sims + 8 * k, &e.items[k].sim, 8);
-                    rules[k] = (char)e.items[k].rule;
-                }
+            for (Py_ssize_t k = 0; k < kept; k++) {
+                memcpy(out + 8 * k, &e.items[k].part, 8);
+                memcpy(out + 8 * (kept + k), &e.items[k].sim, 8);
+                out[16 * kept + k] = (char)e.items[k].rule;
             }
         }
     }
@@ -2023,7 +2023,7 @@ static PyObject *rows_near(RowsObject *self, PyObject *args) {
     if (failed) {
         PyErr_NoMemory();
     } else {
-        result = PyBytes_FromStringAndSize(out, (Py_ssize_t)kept * 34);
+        result = PyBytes_FromStringAndSize(out, (Py_ssize_t)kept * NEAR_ITEM);
     }
     free(out);
     goto done;
@@ -2149,9 +2149,8 @@ static PyMethodDef rows_methods[] = {
      "bytes); bare: a byte per reading, 1 for a reading without the part's fused\n"
      "article; spans: int64 triples (reading, start, end) into the block rows; extra:\n"
      "parts that compare by their equivalences only; short: parts that are its short\n"
-     "or compound form. Returns, for n neighbours, in two orders (by part number, then\n"
-     "best first): the part numbers of both (int64), their similarities (float64),\n"
-     "their rules (int8)."},
+     "or compound form. Returns, for n neighbours in the order of their part numbers:\n"
+     "the part numbers (int64), their similarities (float64), their rules (int8)."},
     {NULL, NULL, 0, NULL},
 };
 

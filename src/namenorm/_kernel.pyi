@@ -54,9 +54,8 @@ class Rows:
         /,
     ) -> bytes:
         """The neighbours of one query part (``codes``: a spelling code per reading,
-        ASCII): for n of them, in two orders (by part number, then best first), the
-        part numbers of both (int64), their similarities (float64), their rules
-        (int8). ``spans`` are (reading, start, end) triples into the block rows;
+        ASCII): for n of them, in the order of their part numbers, the part numbers
+        (int64), their similarities (float64), their rules (int8). ``spans`` are (reading, start, end) triples into the block rows;
         ``extra`` parts compare by their equivalences only; ``short`` parts are the
         query part's short or compound form."""
 
@@ -85,7 +84,7 @@ class Table:
         scratch: npt.NDArray[np.float64],
         /,
     ) -> tuple[bytes, int]:
-        """The names a query part's neighbours (best first) lead to and its evidence
+        """The names a query part's neighbours (in any order) lead to and its evidence
         for each: rare names then common ones (int64, each ascending), then their
         evidence (float64); and how many are rare. ``scratch`` as in ``rank``."""
     def lightest(self, parts: npt.NDArray[np.int64], /) -> float:

@@ -441,9 +441,9 @@ class FuzzyIndex:
                     _is_patronymic(p),
                     given_group(p) is None,
                     self._query_weight(p, near),
-                    near.numbers,
-                    near.sims_by_number,
-                    near.rules_by_number,
+                    near.parts,
+                    near.sims,
+                    near.rules,
                     *self._evidence_of(p, near),
                 )
                 if len(self._kernel_parts) > 100_000:
@@ -559,9 +559,9 @@ class FuzzyIndex:
         """The evidence of several query parts' neighbours, read in one vectorised
         numpy step: the reference the kernel's ``Table.evidence`` is tested against."""
         parts = list(range(len(nears)))
-        # Neighbours are sorted best first: the strong ones are a prefix.
-        counts = [int(np.count_nonzero(n.sims >= EVIDENCE_SIM)) for n in nears]
-        table_parts = np.concatenate([n.parts[:c] for n, c in zip(nears, counts, strict=True)])
+        strong = [n.sims >= EVIDENCE_SIM for n in nears]
+        counts = [int(np.count_nonzero(s)) for s in strong]
+        table_parts = np.concatenate([n.parts[s] for n, s in zip(nears, strong, strict=True)])
         starts = np.frombuffer(self._postings.starts, dtype=np.uint64).astype(np.int64)
         first = starts[table_parts]
         lengths = starts[table_parts + 1] - first
@@ -569,7 +569,7 @@ class FuzzyIndex:
         ends = np.cumsum(lengths)
         offsets = np.repeat(first - (ends - lengths), lengths) + np.arange(total)
         names = np.frombuffer(self._postings.items, dtype=np.int64)[offsets]
-        sims = np.concatenate([n.sims[:c] for n, c in zip(nears, counts, strict=True)])
+        sims = np.concatenate([n.sims[s] for n, s in zip(nears, strong, strict=True)])
         part_weights = np.frombuffer(self._weights, dtype=np.float64)
         weights = np.repeat(sims * part_weights[table_parts], lengths)
         # Per (query part, common or not, name): the heaviest evidence.

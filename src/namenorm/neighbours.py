@@ -173,58 +173,36 @@ def build(parts: Sequence[str]) -> PartCodes:
 
 
 class Near:
-    """The neighbours of one query part: table part numbers, similarities and rules,
-    best first; and the same sorted by part number, for lookups by part."""
+    """The neighbours of one query part: table part numbers in ascending order, with
+    their similarities and rules (the order lookups by part need; nothing needs them
+    best first)."""
 
-    __slots__ = (
-        "_lists",
-        "numbers",
-        "own",
-        "parts",
-        "rules",
-        "rules_by_number",
-        "sims",
-        "sims_by_number",
-    )
+    __slots__ = ("_lists", "own", "parts", "rules", "sims")
 
-    def __init__(
-        self,
-        parts: Ints,
-        sims: Floats,
-        rules: Rules,
-        numbers: Ints,
-        sims_by_number: Floats,
-        rules_by_number: Rules,
-        own: int = -1,
-    ) -> None:
+    def __init__(self, parts: Ints, sims: Floats, rules: Rules, own: int = -1) -> None:
         self.own = own
         """The query part's own number in the table, or -1."""
         self.parts = parts
         self.sims = sims
         self.rules = rules
-        self.numbers = numbers
-        self.sims_by_number = sims_by_number
-        self.rules_by_number = rules_by_number
         self._lists: tuple[list[int], list[float], list[int]] | None = None
 
     @classmethod
     def of_kernel(cls, found: bytes, own: int) -> Near:
-        """Read what ``Rows.near`` returns (see ``_kernel.c``): each array holds the
-        order by part number, then the best-first one."""
-        n = len(found) // 34
-        parts = np.frombuffer(found, np.int64, 2 * n, 0)
-        sims = np.frombuffer(found, np.float64, 2 * n, 16 * n)
-        rules = np.frombuffer(found, np.int8, 2 * n, 32 * n)
-        return cls(parts[n:], sims[n:], rules[n:], parts[:n], sims[:n], rules[:n], own)
+        """Read what ``Rows.near`` returns (see ``_kernel.c``): part numbers, then
+        similarities, then rules."""
+        n = len(found) // 17
+        return cls(
+            np.frombuffer(found, np.int64, n, 0),
+            np.frombuffer(found, np.float64, n, 8 * n),
+            np.frombuffer(found, np.int8, n, 16 * n),
+            own,
+        )
 
     def get(self, number: int) -> tuple[float, str] | None:
         """(similarity, rule name) of one table part, or None when it is no neighbour."""
         if self._lists is None:
-            self._lists = (
-                self.numbers.tolist(),
-                self.sims_by_number.tolist(),
-                self.rules_by_number.tolist(),
-            )
+            self._lists = (self.parts.tolist(), self.sims.tolist(), self.rules.tolist())
         numbers, sims, rules = self._lists
         at = bisect_left(numbers, number)
         if at == len(numbers) or numbers[at] != number:
@@ -240,6 +218,13 @@ class Near:
                 self.parts.tolist(), self.sims.tolist(), self.rules.tolist(), strict=True
             )
         }
+
+    def best_first(self) -> list[tuple[int, float, str]]:
+        """(part number, similarity, rule name), most alike first, equals by number."""
+        return sorted(
+            ((n, sim, rule) for n, (sim, rule) in self.by_part.items()),
+            key=lambda item: (-item[1], item[0]),
+        )
 
 
 EMPTY = Near.of_kernel(b"", -1)
