@@ -14,7 +14,6 @@ from namenorm._kernel import Rows, levenshtein
 from namenorm.neighbours import (
     GROUP,
     MIN_PART,
-    RULES,
     SAME_CODE,
     SHORT_FORM,
     SWAP_COST,

@@ -55,9 +55,10 @@ class Rows:
     ) -> bytes:
         """The neighbours of one query part (``codes``: a spelling code per reading,
         ASCII): for n of them, in the order of their part numbers, the part numbers
-        (int64), their similarities (float64), their rules (int8). ``spans`` are (reading, start, end) triples into the block rows;
-        ``extra`` parts compare by their equivalences only; ``short`` parts are the
-        query part's short or compound form."""
+        (int64), their similarities (float64), their rules (int8). ``spans`` are
+        (reading, start, end) triples into the block rows; ``extra`` parts compare by
+        their equivalences only; ``short`` parts are the query part's short or
+        compound form."""
 
 class Table:
     """A table's names for ranking, held and checked once (see ``_kernel.c``)."""
