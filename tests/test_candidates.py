@@ -9,6 +9,7 @@ resolving a batch at once gives the answers of resolving name by name.
 from __future__ import annotations
 
 import random
+from array import array
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -128,7 +129,7 @@ def test_compiled_ranking_with_common_parts(
     monkeypatch.setattr(fuzzy_module, "COMMON", 2)
     fuzzy = FuzzyIndex(bundled.index._fuzzy_data)  # type: ignore[arg-type]
     assert _compiled_and_python_agree(fuzzy, QUERIES[:150]) > 100
-    commons = [fuzzy._evidence_of(p, fuzzy.neighbours.of(p)) for p in fuzzy._evidence]
+    commons = [fuzzy._evidence_of(p) for p in fuzzy._kernel_parts]
     assert any(len(e.common_names) for e in commons), "no common part: the test proves nothing"
 
 
@@ -136,7 +137,7 @@ def test_compiled_ranking_with_common_parts(
 def test_kernel_evidence_is_the_numpy_evidence(
     bundled: Resolver, monkeypatch: pytest.MonkeyPatch, common: int
 ) -> None:
-    """Table.evidence (a query part at a time) finds the names and evidence the
+    """Table.part (a query part at a time) finds the names and evidence the
     vectorised numpy reading finds, to the last bit, rare and common alike."""
     monkeypatch.setattr(fuzzy_module, "COMMON", common)
     fuzzy = FuzzyIndex(bundled.index._fuzzy_data)  # type: ignore[arg-type]
@@ -145,13 +146,73 @@ def test_kernel_evidence_is_the_numpy_evidence(
     fuzzy.prepare(query_parts)
     met = commons = 0
     for part, want in zip(query_parts, fuzzy.evidence_by_numpy(nears), strict=True):
-        got = fuzzy._evidence_of(part, fuzzy.neighbours.of(part))
+        got = fuzzy._evidence_of(part)
         for a, b in zip(got, want, strict=True):
             assert a.tolist() == b.tolist(), part
         met += len(got.names) + len(got.common_names)
         commons += len(got.common_names)
     assert met > 500
     assert (commons > 0) == (common == 2)
+
+
+def test_kernel_part_weight_is_the_python_weight(bundled: Resolver) -> None:
+    """Table.part weighs a query part as _query_weight does: its own weight, else its
+    lightest neighbour's, else that of a part in no name; an initial weighs 1."""
+    fuzzy = FuzzyIndex(bundled.index._fuzzy_data)  # type: ignore[arg-type]
+    query_parts = sorted({p for q in QUERIES for p in parts(fold(q))} | {"a", "qwxzvbnk"})
+    fuzzy.prepare(query_parts)
+    kinds = set()
+    for part in query_parts:
+        near = fuzzy.neighbours.of(part) if len(part) > 1 else None
+        want = 1.0 if near is None else fuzzy._query_weight(part, near)
+        assert fuzzy._kernel_part(part).weight == want, part
+        kinds.add("initial" if near is None else "own" if near.own >= 0 else len(near.parts) > 0)
+    assert kinds == {"initial", "own", True, False}, kinds
+
+
+def test_kernel_parts_refuse_what_they_cannot_read(bundled: Resolver) -> None:
+    """A Part is checked once, when made: neighbours out of range or out of order, an
+    unknown own number, or parts made by another table are errors, not wrong reads."""
+    fuzzy = bundled.index.fuzzy
+    table, scratch = fuzzy._table(), fuzzy._scratch()
+    parts_count = len(fuzzy._weights)
+
+    def near(*numbers: int) -> bytes:
+        return b"".join(
+            [array("q", numbers).tobytes(), array("d", [0.9] * len(numbers)).tobytes()]
+        ) + bytes([4] * len(numbers))
+
+    def part(raw: bytes, own: int = -1) -> object:
+        return table.part(raw, ord("a"), False, False, True, own, EVIDENCE_SIM, 5000, scratch)
+
+    part(near(0, 1))  # well formed
+    for bad in (near(1, 0), near(parts_count), near(-1), near(0)[:-1]):
+        with pytest.raises(ValueError):
+            part(bad)
+    with pytest.raises(ValueError):
+        part(near(0), own=parts_count)
+    other = FuzzyIndex(bundled.index._fuzzy_data)  # type: ignore[arg-type]
+    foreign = other._kernel_part("lukashenka")
+    with pytest.raises(TypeError):
+        table.rank((foreign,), b"", 0.5, -1, scratch)
+    with pytest.raises(TypeError):
+        table.rank(("lukashenka",), b"", 0.5, -1, scratch)  # type: ignore[arg-type]
+    mine = fuzzy._kernel_part("lukashenka")
+    with pytest.raises(ValueError):  # one father flag per part
+        table.rank((mine,), b"\1\1", 0.5, -1, scratch)
+    assert scratch.sum() == 0.0
+
+
+def test_a_father_flag_makes_a_part_a_patronymic(bundled: Resolver) -> None:
+    """A part that follows "son of" is charged as a patronymic when left over: the
+    flag byte the kernel takes must change the score of a name that leaves it out."""
+    fuzzy = bundled.index.fuzzy
+    query = parts(fold("Viktor Mohamed Lukashenka"))  # Viktar Lukashenka: Mohamed extra
+    plain = dict(fuzzy.rank(query, None, None, frozenset()))
+    fathered = dict(fuzzy.rank(query, None, None, frozenset({"mohamed"})))
+    assert plain.keys() == fathered.keys() and plain
+    assert all(fathered[n] >= plain[n] for n in plain)  # a patronymic costs less
+    assert any(fathered[n] > plain[n] for n in plain)
 
 
 def test_a_batch_resolves_as_names_one_by_one(bundled: Resolver) -> None:

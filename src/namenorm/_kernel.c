@@ -26,6 +26,7 @@
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <structmember.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1130,43 +1131,37 @@ static PyObject *table_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     return (PyObject *)self;
 }
 
-/* Read a query (a tuple of parts, see namenorm.fuzzy.FuzzyIndex.rank) into `qs`. */
-static int read_query(const table_view *t, PyObject *query_object, holder *h, query_part *qs,
+/* A query part read once, checked against its table when made (Table.part), so that
+   a lookup meeting it again takes its pointers only. */
+typedef struct {
+    PyObject_HEAD
+    query_part q;       /* its arrays lie in the two byte strings below */
+    PyObject *table;    /* the Table it was made by, whose names and parts it holds */
+    PyObject *near;     /* the neighbours, as Rows.near returned them */
+    PyObject *evidence; /* names then evidence (see evidence_bytes) */
+    Py_ssize_t rare;    /* how many of the names are rare */
+} PartObject;
+
+static PyTypeObject PartType;
+
+/* Read a query (a tuple of Parts made by this table, and per part a byte saying that
+   it follows "son of", or no bytes) into `qs`. */
+static int read_query(PyObject *table, PyObject *query, PyObject *fathers, query_part *qs,
                       Py_ssize_t nq) {
+    Py_ssize_t n_fathers = PyBytes_GET_SIZE(fathers);
+    const char *father = PyBytes_AS_STRING(fathers);
+    if (n_fathers != 0 && n_fathers != nq) {
+        PyErr_SetString(PyExc_ValueError, "one father flag per query part, or none");
+        return -1;
+    }
     for (Py_ssize_t i = 0; i < nq; i++) {
-        query_part *q = &qs[i];
-        PyObject *near_parts, *near_sims, *near_rules, *names, *evidence, *common_names,
-            *common_evidence;
-        int single, patronymic, no_group;
-        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(query_object, i), "lpppdOOOOOOO:query part",
-                              &q->first, &single, &patronymic, &no_group, &q->weight,
-                              &near_parts, &near_sims, &near_rules, &names, &evidence,
-                              &common_names, &common_evidence))
-            return -1;
-        q->single = single;
-        q->patronymic = patronymic;
-        q->no_group = no_group;
-        Py_ssize_t n_sims, n_rules, n_evidence, n_common_evidence;
-        if (!(q->near_parts = hold(h, near_parts, 8, &q->near_count, 0)) ||
-            !(q->near_sims = hold(h, near_sims, 8, &n_sims, 0)) ||
-            !(q->near_rules = hold(h, near_rules, 1, &n_rules, 0)) ||
-            !(q->names = hold(h, names, 8, &q->name_count, 0)) ||
-            !(q->evidence = hold(h, evidence, 8, &n_evidence, 0)) ||
-            !(q->common_names = hold(h, common_names, 8, &q->common_count, 0)) ||
-            !(q->common_evidence = hold(h, common_evidence, 8, &n_common_evidence, 0)))
-            return -1;
-        int bad = n_sims != q->near_count || n_rules != q->near_count ||
-                  n_evidence != q->name_count || n_common_evidence != q->common_count;
-        for (Py_ssize_t k = 0; !bad && k < q->name_count; k++)
-            bad = q->names[k] < 0 || q->names[k] >= t->names;
-        for (Py_ssize_t k = 0; !bad && k < q->common_count; k++)
-            bad = q->common_names[k] < 0 || q->common_names[k] >= t->names;
-        for (Py_ssize_t k = 0; !bad && k < q->near_count; k++)
-            bad = q->near_rules[k] < 0 || q->near_rules[k] > 30;
-        if (bad) {
-            PyErr_SetString(PyExc_ValueError, "a query part's arrays are inconsistent");
+        PyObject *item = PyTuple_GET_ITEM(query, i);
+        if (!PyObject_TypeCheck(item, &PartType) || ((PartObject *)item)->table != table) {
+            PyErr_SetString(PyExc_TypeError, "query parts must be Parts made by this table");
             return -1;
         }
+        qs[i] = ((PartObject *)item)->q;
+        if (n_fathers && father[i]) qs[i].patronymic = 1;
     }
     return 0;
 }
@@ -1229,17 +1224,17 @@ static long choose(const params *p, const query_part *qs, Py_ssize_t nq, double 
 }
 
 static PyObject *table_rank(TableObject *self, PyObject *args) {
-    PyObject *query_object, *scratch_object;
+    PyObject *query_object, *fathers, *scratch_object;
     double floor;
     Py_ssize_t first;
-    if (!PyArg_ParseTuple(args, "O!dnO:rank", &PyTuple_Type, &query_object, &floor, &first,
-                          &scratch_object))
+    if (!PyArg_ParseTuple(args, "O!SdnO:rank", &PyTuple_Type, &query_object, &fathers, &floor,
+                          &first, &scratch_object))
         return NULL;
     const params *p = &self->p;
     const table_view *t = &self->t;
     Py_ssize_t nq = PyTuple_GET_SIZE(query_object);
     holder h;
-    if (holder_init(&h, 1 + 7 * nq) < 0) return NULL;
+    if (holder_init(&h, 1) < 0) return NULL;
     query_part *qs = calloc((size_t)nq + 1, sizeof *qs);
     ranked *best = malloc((size_t)p->candidates * sizeof *best);
     ranked *out = malloc((size_t)p->candidates * sizeof *out);
@@ -1248,7 +1243,7 @@ static PyObject *table_rank(TableObject *self, PyObject *args) {
         PyErr_NoMemory();
         goto done;
     }
-    if (read_query(t, query_object, &h, qs, nq) < 0) goto done;
+    if (read_query((PyObject *)self, query_object, fathers, qs, nq) < 0) goto done;
     Py_ssize_t n_scratch;
     double *total = (double *)hold(&h, scratch_object, 8, &n_scratch, 1);
     if (!total) goto done;
@@ -1315,10 +1310,11 @@ static PyObject *ints(const int *values, int n) {
 }
 
 static PyObject *table_explain(TableObject *self, PyObject *args) {
-    PyObject *query_object;
+    PyObject *query_object, *fathers;
     long long name;
     Py_ssize_t first;
-    if (!PyArg_ParseTuple(args, "O!Ln:explain", &PyTuple_Type, &query_object, &name, &first))
+    if (!PyArg_ParseTuple(args, "O!SLn:explain", &PyTuple_Type, &query_object, &fathers, &name,
+                          &first))
         return NULL;
     const table_view *t = &self->t;
     if (name < 0 || name >= t->names) {
@@ -1327,8 +1323,6 @@ static PyObject *table_explain(TableObject *self, PyObject *args) {
     }
     Py_ssize_t nq = PyTuple_GET_SIZE(query_object);
     int nt = (int)(t->starts[name + 1] - t->starts[name]);
-    holder h;
-    if (holder_init(&h, 7 * nq) < 0) return NULL;
     query_part *qs = calloc((size_t)nq + 1, sizeof *qs);
     record rec = {0};
     size_t room = (size_t)(nq + 1) * (size_t)(nt + 1);
@@ -1342,7 +1336,7 @@ static PyObject *table_explain(TableObject *self, PyObject *args) {
         PyErr_NoMemory();
         goto done;
     }
-    if (read_query(t, query_object, &h, qs, nq) < 0) goto done;
+    if (read_query((PyObject *)self, query_object, fathers, qs, nq) < 0) goto done;
     double score = score_name(&self->p, t, qs, nq, name, first, &rec);
     if (score < 0) {
         PyErr_NoMemory();
@@ -1376,7 +1370,6 @@ done:
     free(rec.conflict_t);
     free(rec.extra);
     free(rec.conflict_q);
-    release(&h);
     return result;
 }
 
@@ -1385,51 +1378,28 @@ static int compare_int64(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-/* evidence(parts, sims, least, common, scratch) -> (bytes, rare count)
-
-   The names a query part's neighbours lead to, with the part's evidence for each
+/* The names a query part's neighbours lead to, with the part's evidence for each
    (namenorm.fuzzy.FuzzyIndex._evidence_of): neighbours at least `least` alike lead
    to the names holding them; a name's evidence is the largest similarity x weight
    among its parts met. Names met through parts in more than `common` names are kept
-   apart. Returns the rare names then the common ones (int64, each ascending), then
-   their evidence (float64), and how many are rare. */
-static PyObject *table_evidence(TableObject *self, PyObject *args) {
-    PyObject *parts_object, *sims_object, *scratch_object;
-    double least;
-    long long common;
-    if (!PyArg_ParseTuple(args, "OOdLO:evidence", &parts_object, &sims_object, &least, &common,
-                          &scratch_object))
-        return NULL;
-    const table_view *t = &self->t;
-    holder h;
-    if (holder_init(&h, 3) < 0) return NULL;
-    PyObject *result = NULL;
-    int64_t *touched = NULL, *out = NULL;
-    Py_ssize_t n, n_sims, n_scratch;
-    const int64_t *parts = hold(&h, parts_object, 8, &n, 0);
-    const double *sims = parts ? hold(&h, sims_object, 8, &n_sims, 0) : NULL;
-    double *scratch = sims ? (double *)hold(&h, scratch_object, 8, &n_scratch, 1) : NULL;
-    if (!scratch) goto done;
-    if (n_sims != n || n_scratch != t->names || !(least > 0.0)) {
-        PyErr_SetString(PyExc_ValueError, "evidence: the arrays disagree with the table");
-        goto done;
-    }
+   apart. Returns bytes: the rare names then the common ones (int64, each ascending),
+   then their evidence (float64); and in *rare how many are rare. `parts` must be in
+   range; `scratch` (a slot per name, zeroed) is left zeroed. */
+static PyObject *evidence_bytes(const table_view *t, const int64_t *parts, const double *sims,
+                                Py_ssize_t n, double least, long long common, double *scratch,
+                                Py_ssize_t *rare) {
     Py_ssize_t total = 0;
-    for (Py_ssize_t k = 0; k < n; k++) {
-        if (parts[k] < 0 || parts[k] >= t->parts) {
-            PyErr_SetString(PyExc_IndexError, "a table part is out of range");
-            goto done;
-        }
+    for (Py_ssize_t k = 0; k < n; k++)
         if (sims[k] >= least)
             total += (Py_ssize_t)(t->post_starts[parts[k] + 1] - t->post_starts[parts[k]]);
-    }
-    touched = malloc(((size_t)total + 1) * sizeof *touched);
-    out = malloc(((size_t)total + 1) * 2 * sizeof *out);
+    int64_t *touched = malloc(((size_t)total + 1) * sizeof *touched);
+    int64_t *out = malloc(((size_t)total + 1) * 2 * sizeof *out);
+    PyObject *result = NULL;
     if (touched == NULL || out == NULL) {
         PyErr_NoMemory();
         goto done;
     }
-    Py_ssize_t found = 0, rare = 0;
+    Py_ssize_t found = 0;
     for (int group = 0; group < 2; group++) { /* rare parts, then common ones */
         Py_ssize_t met = 0;
         for (Py_ssize_t k = 0; k < n; k++) {
@@ -1449,57 +1419,147 @@ static PyObject *table_evidence(TableObject *self, PyObject *args) {
             scratch[touched[i]] = 0.0;
         }
         found += met;
-        if (group == 0) rare = met;
+        if (group == 0) *rare = met;
     }
     /* names then evidence, side by side */
     memmove(out + found, out + total, (size_t)found * sizeof *out);
-    PyObject *bytes = PyBytes_FromStringAndSize((const char *)out, found * 16);
-    if (bytes != NULL) result = Py_BuildValue("(Nn)", bytes, rare);
+    result = PyBytes_FromStringAndSize((const char *)out, found * 16);
 done:
     free(touched);
     free(out);
-    release(&h);
     return result;
 }
 
-/* lightest(parts) -> float: the least weight among table parts (inf for none). */
-static PyObject *table_lightest(TableObject *self, PyObject *parts_object) {
+/* Bytes per neighbour in what Rows.near returns: part, similarity, rule. */
+enum { NEAR_ITEM = 17 };
+
+/* part(near, first, single, patronymic, no_group, own, least, common, scratch) -> Part */
+static PyObject *table_part(TableObject *self, PyObject *args) {
+    PyObject *near, *scratch_object;
+    long first;
+    int single, patronymic, no_group;
+    Py_ssize_t own;
+    double least;
+    long long common;
+    if (!PyArg_ParseTuple(args, "SlpppndLO:part", &near, &first, &single, &patronymic,
+                          &no_group, &own, &least, &common, &scratch_object))
+        return NULL;
+    const table_view *t = &self->t;
+    Py_ssize_t size = PyBytes_GET_SIZE(near), n = size / NEAR_ITEM;
+    const char *raw = PyBytes_AS_STRING(near);
+    const int64_t *parts = (const int64_t *)raw;
+    const double *sims = (const double *)(raw + 8 * n);
+    const int8_t *rules = (const int8_t *)(raw + 16 * n);
+    int bad = size % NEAR_ITEM != 0 || own < -1 || own >= t->parts || !(least > 0.0);
+    for (Py_ssize_t k = 0; !bad && k < n; k++)
+        bad = parts[k] < 0 || parts[k] >= t->parts || (k > 0 && parts[k] < parts[k - 1]) ||
+              rules[k] < 0 || rules[k] > 30 || !(sims[k] >= 0.0 && sims[k] <= 1.0);
+    if (bad) {
+        PyErr_SetString(PyExc_ValueError, "part: neighbours or numbers out of range");
+        return NULL;
+    }
     holder h;
     if (holder_init(&h, 1) < 0) return NULL;
-    Py_ssize_t n;
-    const int64_t *parts = hold(&h, parts_object, 8, &n, 0);
-    PyObject *result = NULL;
-    if (parts != NULL) {
-        double least = Py_HUGE_VAL;
-        int bad = 0;
-        for (Py_ssize_t k = 0; k < n && !bad; k++) {
-            bad = parts[k] < 0 || parts[k] >= self->t.parts;
-            if (!bad && self->t.weights[parts[k]] < least) least = self->t.weights[parts[k]];
-        }
-        if (bad)
-            PyErr_SetString(PyExc_IndexError, "a table part is out of range");
-        else
-            result = PyFloat_FromDouble(least);
+    Py_ssize_t n_scratch;
+    double *scratch = (double *)hold(&h, scratch_object, 8, &n_scratch, 1);
+    PartObject *part = NULL;
+    if (scratch == NULL) goto done;
+    if (n_scratch != t->names) {
+        PyErr_SetString(PyExc_ValueError, "a scratch array of the wrong size");
+        goto done;
     }
+    part = PyObject_New(PartObject, &PartType);
+    if (part == NULL) goto done;
+    part->table = part->near = part->evidence = NULL;
+    part->evidence = evidence_bytes(t, parts, sims, n, least, common, scratch, &part->rare);
+    if (part->evidence == NULL) {
+        Py_CLEAR(part);
+        goto done;
+    }
+    Py_INCREF(self);
+    part->table = (PyObject *)self;
+    Py_INCREF(near);
+    part->near = near;
+    /* its weight when left over (FuzzyIndex._query_weight) */
+    double weight = self->p.log_n;
+    if (single) {
+        weight = 1.0;
+    } else if (own >= 0) {
+        weight = t->weights[own];
+    } else if (n > 0) {
+        weight = Py_HUGE_VAL;
+        for (Py_ssize_t k = 0; k < n; k++)
+            if (t->weights[parts[k]] < weight) weight = t->weights[parts[k]];
+    }
+    Py_ssize_t found = PyBytes_GET_SIZE(part->evidence) / 16;
+    const int64_t *names = (const int64_t *)PyBytes_AS_STRING(part->evidence);
+    const double *evidence = (const double *)(names + found);
+    part->q = (query_part){
+        .first = first,
+        .single = single,
+        .patronymic = patronymic,
+        .no_group = no_group,
+        .weight = weight,
+        .near_parts = parts,
+        .near_sims = sims,
+        .near_rules = rules,
+        .near_count = n,
+        .names = names,
+        .evidence = evidence,
+        .name_count = part->rare,
+        .common_names = names + part->rare,
+        .common_evidence = evidence + part->rare,
+        .common_count = found - part->rare,
+    };
+done:
     release(&h);
-    return result;
+    return (PyObject *)part;
 }
 
+static void part_dealloc(PartObject *self) {
+    Py_XDECREF(self->table);
+    Py_XDECREF(self->near);
+    Py_XDECREF(self->evidence);
+    PyObject_Free(self);
+}
+
+static PyMemberDef part_members[] = {
+    {"near", T_OBJECT, offsetof(PartObject, near), READONLY,
+     "its neighbours, as Rows.near returned them"},
+    {"evidence", T_OBJECT, offsetof(PartObject, evidence), READONLY,
+     "the names its neighbours lead to, rare then common (int64, each ascending), then "
+     "its evidence for each (float64)"},
+    {"rare", T_PYSSIZET, offsetof(PartObject, rare), READONLY, "how many names are rare"},
+    {"weight", T_DOUBLE, offsetof(PartObject, q.weight), READONLY,
+     "its weight when left over"},
+    {NULL, 0, 0, 0, NULL},
+};
+
+static PyTypeObject PartType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "namenorm._kernel.Part",
+    .tp_basicsize = sizeof(PartObject),
+    .tp_dealloc = (destructor)part_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "A query part read for one table (made by Table.part): its neighbours, the\n"
+              "names they lead to and its evidence for each, its weight and flags.",
+    .tp_members = part_members,
+};
+
 static PyMethodDef table_methods[] = {
-    {"evidence", (PyCFunction)table_evidence, METH_VARARGS,
-     "evidence(parts, sims, least, common, scratch) -> (bytes, int)\n\n"
-     "The names a query part's neighbours (in any order) lead to and its evidence for\n"
-     "each (see namenorm.fuzzy.FuzzyIndex._evidence_of): rare names then common ones\n"
-     "(int64, each ascending), then their evidence (float64); and how many are rare.\n"
-     "scratch: a zeroed float64 array with a slot per name, left zeroed."},
-    {"lightest", (PyCFunction)table_lightest, METH_O,
-     "lightest(parts) -> float: the least weight among table parts (inf for none)."},
+    {"part", (PyCFunction)table_part, METH_VARARGS,
+     "part(near, first, single, patronymic, no_group, own, least, common, scratch) -> Part\n\n"
+     "A query part read for this table: its neighbours (what Rows.near returned), the\n"
+     "code point of its first letter, its flags, its own part number (-1: none), and\n"
+     "the evidence its neighbours give (see namenorm.fuzzy.FuzzyIndex._evidence_of):\n"
+     "those at least `least` alike lead to names, kept apart when their part is in more\n"
+     "than `common` names. scratch: a zeroed float64 array with a slot per name, left\n"
+     "zeroed."},
     {"rank", (PyCFunction)table_rank, METH_VARARGS,
-     "rank(query, floor, first, scratch) -> list[tuple[int, float]]\n\n"
+     "rank(query, fathers, floor, first, scratch) -> list[tuple[int, float]]\n\n"
      "Score the names a query's evidence leads to (see namenorm.fuzzy.FuzzyIndex.rank):\n"
      "(name, score) pairs, best first, equal scores in the order they were chosen."},
     {"explain", (PyCFunction)table_explain, METH_VARARGS,
-     "explain(query, name, first) -> (score, pairs, missing, extra, conflicts)\n\n"
+     "explain(query, fathers, name, first) -> (score, pairs, missing, extra, conflicts)\n\n"
      "Score one name and say how: pairs (query part, table part, similarity, rule) in\n"
      "the order they were aligned, table parts left out, query parts left over, and\n"
      "contradicting (query part, table part), all by position."},
@@ -1838,9 +1898,6 @@ static void offer_entry(entries *e, int64_t part, double sim, int rule) {
 
 /* How many pairs ahead the comparison loop asks for a row's record. */
 enum { PREFETCH_AHEAD = 6 };
-
-/* Bytes per neighbour in what near returns: part, similarity, rule. */
-enum { NEAR_ITEM = 17 };
 
 static PyObject *rows_near(RowsObject *self, PyObject *args) {
     PyObject *codes, *spans_object, *extra_object, *short_object;
@@ -2187,7 +2244,7 @@ PyMODINIT_FUNC PyInit__kernel(void) {
     crc_init();
     PyObject *m = PyModule_Create(&module);
     if (m == NULL) return NULL;
-    PyTypeObject *types[] = {&TableType, &RowsType, &KeysType, &SpellerType};
+    PyTypeObject *types[] = {&TableType, &PartType, &RowsType, &KeysType, &SpellerType};
     for (size_t k = 0; k < sizeof types / sizeof *types; k++)
         if (PyModule_AddType(m, types[k]) < 0) { /* readies it; named after tp_name */
             Py_DECREF(m);

@@ -76,23 +76,27 @@ class Table:
         post_items: array[int],
         params: tuple[float | int, ...],
     ) -> None: ...
-    def evidence(
+    def part(
         self,
-        parts: npt.NDArray[np.int64],
-        sims: npt.NDArray[np.float64],
+        near: bytes,
+        first: int,
+        single: bool,
+        patronymic: bool,
+        no_group: bool,
+        own: int,
         least: float,
         common: int,
         scratch: npt.NDArray[np.float64],
         /,
-    ) -> tuple[bytes, int]:
-        """The names a query part's neighbours (in any order) lead to and its evidence
-        for each: rare names then common ones (int64, each ascending), then their
-        evidence (float64); and how many are rare. ``scratch`` as in ``rank``."""
-    def lightest(self, parts: npt.NDArray[np.int64], /) -> float:
-        """The least weight among table parts (inf for none)."""
+    ) -> Part:
+        """A query part read for this table: its neighbours (what ``Rows.near``
+        returned), its first letter's code point, its flags, its own part number (-1:
+        none), and the evidence its neighbours at least ``least`` alike give, kept
+        apart for parts in more than ``common`` names. ``scratch`` as in ``rank``."""
     def rank(
         self,
-        query: tuple[object, ...],
+        query: tuple[Part, ...],
+        fathers: bytes,
         floor: float,
         first: int,
         scratch: npt.NDArray[np.float64],
@@ -100,10 +104,11 @@ class Table:
     ) -> list[tuple[int, float]]:
         """Score the names a query's evidence leads to, as ``FuzzyIndex.candidates``
         does: (name, score) pairs, best first, equal scores in the order chosen.
+        ``fathers``: a byte per part, 1 for one that follows "son of", or empty.
         ``floor`` NaN: no bound. ``scratch`` is a zeroed array with a slot per name,
         left zeroed."""
     def explain(
-        self, query: tuple[object, ...], name: int, first: int, /
+        self, query: tuple[Part, ...], fathers: bytes, name: int, first: int, /
     ) -> tuple[
         float,
         tuple[tuple[int, int, float, int], ...],
@@ -114,6 +119,23 @@ class Table:
         """One name's score and alignment: pairs (query part, table part, similarity,
         rule), table parts left out, query parts left over, contradicting pairs; all
         by position."""
+
+class Part:
+    """A query part read once for one table (made by ``Table.part``)."""
+
+    @property
+    def near(self) -> bytes:
+        """Its neighbours, as ``Rows.near`` returned them."""
+    @property
+    def evidence(self) -> bytes:
+        """The names its neighbours lead to, rare then common (int64, each
+        ascending), then its evidence for each (float64)."""
+    @property
+    def rare(self) -> int:
+        """How many of those names are rare."""
+    @property
+    def weight(self) -> float:
+        """Its weight when left over."""
 
 class Keys:
     """The arrays of a ``namenorm.store.KeyIndex``, held and checked once."""

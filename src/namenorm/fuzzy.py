@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from namenorm._kernel import Table
+from namenorm._kernel import Part, Table
 from namenorm.fold import fold
 from namenorm.keys import split_person, structure
 from namenorm.names import given_group, patronymic_group
@@ -305,7 +305,7 @@ class FuzzyIndex:
         self._query_weights: dict[str, float] = {}
         self._local = threading.local()
         self._kernel_table: Table | None = None
-        self._kernel_parts: dict[str, tuple[object, ...]] = {}
+        self._kernel_parts: dict[str, Part] = {}
         self._kernel_params = (
             CANDIDATES,
             LOW,
@@ -390,7 +390,7 @@ class FuzzyIndex:
             return []
         bound = floor is not None and len(query) > 1 and all(len(p) > 1 for p in query)
         return self._table().rank(
-            self._kernel_query(query, father),
+            *self._kernel_query(query, father),
             floor if bound and floor is not None else math.nan,
             -1 if first is None else first,
             self._scratch(),
@@ -406,7 +406,7 @@ class FuzzyIndex:
         """One name scored and explained by the kernel: what :meth:`score` gives, from
         the compiled scorer (a lookup explains the names it reports this way)."""
         score, pairs, missing, extra, conflicts = self._table().explain(
-            self._kernel_query(query, father), name, -1 if first is None else first
+            *self._kernel_query(query, father), name, -1 if first is None else first
         )
         found = self._name(name)
         toks = found.texts
@@ -421,40 +421,47 @@ class FuzzyIndex:
             tuple([(query[i], toks[j]) for i, j in conflicts]) if conflicts else (),
         )
 
-    def _kernel_query(self, query: tuple[str, ...], father: frozenset[str]) -> tuple[object, ...]:
-        """A query's parts as the kernel reads them (remembered per part, except what
-        depends on the query: whether a part follows "son of"; and the last query read
-        in this thread, which a lookup ranks, then explains)."""
+    def _kernel_query(
+        self, query: tuple[str, ...], father: frozenset[str]
+    ) -> tuple[tuple[Part, ...], bytes]:
+        """A query as the kernel reads it: its parts (each read once, see
+        :meth:`_kernel_part`) and a byte per part that follows "son of" (none when no
+        part does). The last query read in this thread is kept: a lookup ranks a
+        query, then explains it."""
         last = getattr(self._local, "last_query", None)
         if last is not None and last[0] == query and last[1] == father:
             return last[2]  # type: ignore[no-any-return]
-        if any(p not in self._evidence for p in query):
+        found = self._kernel_parts
+        if any(p not in found for p in query):
             self.prepare(query)  # the parts' neighbours and evidence, in one batch
-        read = []
-        for p in query:
-            found = self._kernel_parts.get(p)
-            if found is None:
-                near = self.neighbours.of(p) if len(p) > 1 else EMPTY
-                found = (
-                    ord(p[0]),
-                    len(p) == 1,
-                    _is_patronymic(p),
-                    given_group(p) is None,
-                    self._query_weight(p, near),
-                    near.parts,
-                    near.sims,
-                    near.rules,
-                    *self._evidence_of(p, near),
-                )
-                if len(self._kernel_parts) > 100_000:
-                    self._kernel_parts.clear()
-                self._kernel_parts[p] = found
-            if p in father and not found[2]:
-                found = (*found[:2], True, *found[3:])
-            read.append(found)
-        kernel_query = tuple(read)
-        self._local.last_query = (query, father, kernel_query)
-        return kernel_query
+        read = tuple([found.get(p) or self._kernel_part(p) for p in query])
+        fathers = bytes([p in father for p in query]) if father else b""
+        self._local.last_query = (query, father, (read, fathers))
+        return read, fathers
+
+    def _kernel_part(self, part: str) -> Part:
+        """A query part read for the kernel (remembered): its neighbours, the names they
+        lead to with its evidence for each (see :meth:`_evidence_of`), its weight and
+        whether it reads as a patronymic or a given name."""
+        found = self._kernel_parts.get(part)
+        if found is None:
+            near = self.neighbours.of(part) if len(part) > 1 else EMPTY
+            found = self._table().part(
+                near.raw,
+                ord(part[0]),
+                len(part) == 1,
+                _is_patronymic(part),
+                given_group(part) is None,
+                near.own,
+                EVIDENCE_SIM,
+                COMMON,
+                self._scratch(),
+            )
+            if len(self._kernel_parts) >= 100_000:
+                self._kernel_parts.clear()
+                self._evidence.clear()
+            self._kernel_parts[part] = found
+        return found
 
     def _table(self) -> Table:
         """The table's names as the kernel reads them (see ``_kernel.c``)."""
@@ -517,13 +524,13 @@ class FuzzyIndex:
         return found
 
     def prepare(self, parts: Sequence[str]) -> None:
-        """Find the neighbours of a batch's parts and the names they lead to (the
-        posting lists of all the parts are read in one vectorised step)."""
+        """Find the neighbours of a batch's parts and the names they lead to."""
         self.neighbours.prepare(parts)
-        todo = [p for p in dict.fromkeys(parts) if p not in self._evidence]
-        self._find_evidence(todo, [self.neighbours.of(p) for p in todo])
+        for part in dict.fromkeys(parts):
+            if part not in self._kernel_parts:
+                self._kernel_part(part)
 
-    def _evidence_of(self, part: str, near: Near) -> _Evidence:
+    def _evidence_of(self, part: str) -> _Evidence:
         """The names a query part's neighbours lead to, with the part's evidence for each.
 
         Only neighbours at least EVIDENCE_SIM alike lead to names. Evidence is
@@ -531,29 +538,20 @@ class FuzzyIndex:
         (one query part is evidence for a name once, through its best part there: a
         name with many parts loosely like it is no likelier than one with a close
         one). Names reached only through a part in more than COMMON names are kept
-        apart (they only confirm what rarer parts found).
+        apart (they only confirm what rarer parts found). The kernel computes it when
+        it reads the part (``Table.part``); this is its reading as arrays.
         """
         found = self._evidence.get(part)
         if found is None:
-            self._find_evidence([part], [near])
-            found = self._evidence[part]
-        return found
-
-    def _find_evidence(self, parts: list[str], nears: list[Near]) -> None:
-        """Compute (in the kernel) and remember the evidence of query parts."""
-        if not parts:
-            return
-        if len(self._evidence) + len(parts) > 100_000:
-            self._evidence.clear()
-        table, scratch = self._table(), self._scratch()
-        for part, near in zip(parts, nears, strict=True):
-            found, rare = table.evidence(near.parts, near.sims, EVIDENCE_SIM, COMMON, scratch)
-            n = len(found) // 16
-            names = np.frombuffer(found, np.int64, n)
-            evidence = np.frombuffer(found, np.float64, n, 8 * n)
-            self._evidence[part] = _Evidence(
+            read = self._kernel_part(part)
+            raw, rare = read.evidence, read.rare
+            n = len(raw) // 16
+            names = np.frombuffer(raw, np.int64, n)
+            evidence = np.frombuffer(raw, np.float64, n, 8 * n)
+            found = self._evidence[part] = _Evidence(
                 names[:rare], evidence[:rare], names[rare:], evidence[rare:]
             )
+        return found
 
     def evidence_by_numpy(self, nears: list[Near]) -> list[_Evidence]:
         """The evidence of several query parts' neighbours, read in one vectorised
@@ -599,9 +597,7 @@ class FuzzyIndex:
         """The names the query's neighbours lead to, most evidence first (ties by
         number); only the best few (CANDIDATES) are scored."""
         found = [
-            e
-            for e in (self._evidence_of(p, n) for p, n in zip(query, nears, strict=True))
-            if len(e.names) or len(e.common_names)
+            e for e in (self._evidence_of(p) for p in query) if len(e.names) or len(e.common_names)
         ]
         if not found:
             return []
@@ -793,7 +789,7 @@ class FuzzyIndex:
             if near.own >= 0:
                 found = self._weights[near.own]
             elif len(near.parts):
-                found = self._table().lightest(near.parts)
+                found = min(self._weights[n] for n in near.parts.tolist())
             else:
                 found = self._log_n
             if len(self._query_weights) > 200_000:

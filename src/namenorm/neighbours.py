@@ -175,29 +175,49 @@ def build(parts: Sequence[str]) -> PartCodes:
 class Near:
     """The neighbours of one query part: table part numbers in ascending order, with
     their similarities and rules (the order lookups by part need; nothing needs them
-    best first)."""
+    best first). The kernel reads them as they came (``raw``); the arrays are made
+    when Python asks for them."""
 
-    __slots__ = ("_lists", "own", "parts", "rules", "sims")
+    __slots__ = ("_arrays", "_lists", "own", "raw")
 
-    def __init__(self, parts: Ints, sims: Floats, rules: Rules, own: int = -1) -> None:
+    def __init__(self, raw: bytes, own: int = -1) -> None:
+        self.raw = raw
+        """What ``Rows.near`` returned (see ``_kernel.c``): part numbers, then
+        similarities, then rules."""
         self.own = own
         """The query part's own number in the table, or -1."""
-        self.parts = parts
-        self.sims = sims
-        self.rules = rules
+        self._arrays: tuple[Ints, Floats, Rules] | None = None
         self._lists: tuple[list[int], list[float], list[int]] | None = None
 
     @classmethod
     def of_kernel(cls, found: bytes, own: int) -> Near:
-        """Read what ``Rows.near`` returns (see ``_kernel.c``): part numbers, then
-        similarities, then rules."""
-        n = len(found) // 17
-        return cls(
-            np.frombuffer(found, np.int64, n, 0),
-            np.frombuffer(found, np.float64, n, 8 * n),
-            np.frombuffer(found, np.int8, n, 16 * n),
-            own,
-        )
+        """Keep what ``Rows.near`` returns."""
+        return cls(found, own)
+
+    def _read(self) -> tuple[Ints, Floats, Rules]:
+        if self._arrays is None:
+            raw, n = self.raw, len(self.raw) // 17
+            self._arrays = (
+                np.frombuffer(raw, np.int64, n, 0),
+                np.frombuffer(raw, np.float64, n, 8 * n),
+                np.frombuffer(raw, np.int8, n, 16 * n),
+            )
+        return self._arrays
+
+    @property
+    def parts(self) -> Ints:
+        """The neighbours' part numbers, ascending."""
+        return self._read()[0]
+
+    @property
+    def sims(self) -> Floats:
+        """Their similarities."""
+        return self._read()[1]
+
+    @property
+    def rules(self) -> Rules:
+        """Their rules (numbers into RULES)."""
+        return self._read()[2]
 
     def get(self, number: int) -> tuple[float, str] | None:
         """(similarity, rule name) of one table part, or None when it is no neighbour."""
