@@ -7,6 +7,7 @@ stderr and exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -23,6 +24,12 @@ from namenorm.table import TableError
 
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
+YOUNG_OBJECTS = 50_000
+"""Allocations between two collections of young objects (Python's default: 700).
+
+A command is a batch whose objects are caches and answers without cycles to
+speak of; collecting every 700 allocations walked them again and again, a
+twentieth of a fuzzy lookup's time. Memory stays bounded: the caches are."""
 
 
 class UsageError(Exception):
@@ -349,8 +356,10 @@ def run() -> NoReturn:
     """Entry point for the console script and ``python -m namenorm``.
 
     Exits without tearing down the interpreter: freeing a large index object by
-    object takes longer than loading it, and the process is ending anyway.
+    object takes longer than loading it, and the process is ending anyway. Collects
+    young objects less often (see YOUNG_OBJECTS): the process is the command's own.
     """
+    gc.set_threshold(YOUNG_OBJECTS, *gc.get_threshold()[1:])
     status = main()
     try:
         sys.stdout.flush()
