@@ -153,6 +153,7 @@ class Index:
         self._automaton: Any = None
         self._fuzzy_data = fuzzy
         self._fuzzy: FuzzyIndex | None = None
+        self._reaches: dict[tuple[str, int], bool] = {}
 
     # -- parts loaded on first use -------------------------------------------
     @property
@@ -204,9 +205,15 @@ class Index:
     def reaches_by(self, key: str, rule: str) -> bool:
         """Whether an exact key reaches anything through ``rule`` (without reading what:
         a common surname reaches hundreds of names)."""
-        keys, table = self.keys
         code = RULES.index(rule)
-        return any(table.rule[h] == code for h in keys.get(key, ()))
+        found = self._reaches.get((key, code))
+        if found is None:  # remembered: a batch asks of the same surnames again and again
+            keys, table = self.keys
+            found = any(table.rule[h] == code for h in keys.get(key, ()))
+            if len(self._reaches) >= 100_000:
+                self._reaches.clear()
+            self._reaches[(key, code)] = found
+        return found
 
     def spelling(self, entity: int, style: str | None) -> str:
         """The house spelling of an entity, or its spelling in a style when it has one."""

@@ -186,16 +186,18 @@ class Resolver:
             return self._every(name, query, first, father)
         # A lookup needs only the names that could match or tie with a match, and
         # explains only those it reports.
-        best: dict[int, tuple[int, float]] = {}
+        entities = fuzzy.entities
+        seen: set[int] = set()
+        ranked: list[tuple[int, float]] = []
         for number, score in fuzzy.rank(query, first, self.threshold - MARGIN, father):
-            entity = fuzzy.entities[number]
-            if entity not in best or score > best[entity][1]:
-                best[entity] = (number, score)
-        ranked = sorted(best.values(), key=lambda r: -r[1])
+            entity = entities[number]
+            if entity not in seen:  # names come best first: an entity's first is its best
+                seen.add(entity)
+                ranked.append((number, score))
         if not ranked or ranked[0][1] < self.threshold:
             return Resolution(name, None)
         top = ranked[0][1]
-        reported = ranked[:1] + [r for r in ranked[1:] if top - r[1] < MARGIN]
+        reported = [r for r in ranked if top - r[1] < MARGIN]
         scored = [fuzzy.explained(query, number, first, father) for number, _ in reported]
         qkey = " ".join(query)
         if len(scored) > 1:
