@@ -241,8 +241,10 @@ def _lookup(args: argparse.Namespace) -> int:
     jobs = args.jobs if args.jobs is not None else pipeline.default_jobs()
     out = sys.stdout.buffer
     read = pipeline.reader(sys.stdin.buffer.fileno())
-    # Workers fork after the index parts are loaded, so they share them.
-    pipeline.lines(read, out.write, out.flush, answer, jobs, prepare=resolver.prepare)
+    # Everything a lookup needs is loaded before the first name is read, not halfway
+    # through a batch; workers fork afterwards and share it.
+    resolver.prepare()
+    pipeline.lines(read, out.write, out.flush, answer, jobs)
     return 0
 
 

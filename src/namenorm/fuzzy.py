@@ -31,7 +31,7 @@ import numpy as np
 from namenorm._kernel import Part, Table
 from namenorm.fold import fold
 from namenorm.keys import split_person, structure
-from namenorm.names import given_group, patronymic_group
+from namenorm.names import given_group, given_names, patronymic_group, patronymics
 from namenorm.neighbours import (
     EMPTY,
     GIVEN,
@@ -49,6 +49,7 @@ from namenorm.neighbours import (
 )
 from namenorm.neighbours import RULES as NEAR_RULES
 from namenorm.neighbours import build as build_codes
+from namenorm.phonetic import speller
 from namenorm.store import Groups, KeyIndex, Strings
 
 CANDIDATES = 10
@@ -326,6 +327,17 @@ class FuzzyIndex:
             sum(1 << NEAR_RULES.index(rule) for rule in STRONG),
             NEAR_RULES.index(INITIAL),
         )
+
+    def load(self) -> None:
+        """Build now what the first fuzzy lookup would: the kernel's table of names,
+        the name data and phonetic rules, the key tables."""
+        self._table()
+        self._scratch()
+        self.neighbours.load()
+        given_names()
+        patronymics()
+        speller()
+        structure()
 
     def _name(self, name: int) -> _Name:
         found = self._names.get(name)

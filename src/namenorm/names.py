@@ -88,6 +88,12 @@ class Patronymics:
         lengths = sorted({len(s) for s in self.suffixes}, reverse=True)
         return tuple((n, frozenset(s for s in self.suffixes if len(s) == n)) for n in lengths)
 
+    @cached_property
+    def last_letters(self) -> frozenset[str]:
+        """The last two letters of every suffix (all of a shorter one): a part ending
+        otherwise has no suffix, and most parts are told so by one set look-up."""
+        return frozenset(s[-2:] for s in self.suffixes)
+
 
 @lru_cache(maxsize=1)
 def patronymics() -> Patronymics:
@@ -154,6 +160,8 @@ def patronymic_group(part: str) -> str | None:
     found = p.irregular.get(part)
     if found is not None:
         return found
+    if part[-2:] not in p.last_letters and part[-1:] not in p.last_letters:
+        return None
     stems = [
         spelling(part[:-n])
         for n, suffixes in p.suffix_lengths

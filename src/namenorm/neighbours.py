@@ -318,6 +318,14 @@ class Neighbours:
         self._seen: dict[str, Near] = {}
         self._group_parts: dict[str, list[int]] = {}
 
+    def load(self) -> None:
+        """Build now what the first query parts would: the key tables' look-ups and
+        the patronymics by father."""
+        self.part_numbers.get("")
+        self._heads.get("")
+        self._sons("")
+        _tail_codes()
+
     def of(self, part: str) -> Near:
         """The table parts that could be spellings of ``part``, best first."""
         found = self._seen.get(part)

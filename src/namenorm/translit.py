@@ -98,6 +98,14 @@ def transliterator(scheme_id: str) -> Any:
     return compiled
 
 
+def load() -> None:
+    """Compile every scheme's transliterator, and ICU's generic one, for this thread now
+    rather than at the first word that needs each (a batch should not pay for it
+    halfway through, and worker processes forked afterwards inherit them)."""
+    for scheme_id in (*schemes(), "any"):
+        transliterator(scheme_id)
+
+
 def is_cyrillic(char: str) -> bool:
     """True for letters of the Cyrillic blocks (incl. the supplement)."""
     return "\u0400" <= char <= "\u052f"
