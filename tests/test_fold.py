@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from namenorm.fold import _confusables, fold, fold_around_comma, is_latin, unmix
+from namenorm.fold import _confusables, _fold_text, fold, fold_around_comma, is_latin, unmix
 from namenorm.translit import has_cyrillic, is_cyrillic
 
 
@@ -109,3 +109,10 @@ def test_folding_around_a_comma_is_folding_each_side(name: str) -> None:
     tokens: the same as folding each side."""
     head, _, tail = name.partition(",")
     assert fold_around_comma(name) == (fold(head), fold(tail))
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+def test_ascii_names_fold_as_any_text_does(text: str) -> None:
+    """ASCII names take a short way (lower, apostrophes, split): the same tokens as
+    every step of folding gives."""
+    assert fold.__wrapped__(text) == _fold_text(text, None)  # type: ignore[attr-defined]

@@ -107,6 +107,13 @@ def fold(name: str, lang: str | None = None) -> tuple[str, ...]:
     ``fold("Лукашэнка") == ("lukashenka",)``. Cyrillic is romanised with one scheme
     for the whole name: the one ``lang`` names, else the one its letters reveal.
     """
+    if name.isascii():
+        return _ascii_words(name.lower())
+    return _fold_text(name, lang)
+
+
+def _fold_text(name: str, lang: str | None) -> tuple[str, ...]:
+    """:func:`fold` step by step, for text in any script."""
     # Loose combining marks (stress accents on Cyrillic vowels, say) would split words.
     text = _APOSTROPHE_RE.sub("", _LOOSE_MARKS_RE.sub("", clean(name)))
     words = [unmix(w) if not w.isascii() else w for w in _SPLIT_RE.split(text) if w]
@@ -115,6 +122,15 @@ def fold(name: str, lang: str | None = None) -> tuple[str, ...]:
     for word in words:
         tokens.extend(fold_word(word, scheme))
     return tuple(tokens)
+
+
+def _ascii_words(text: str) -> tuple[str, ...]:
+    """The words of lowercase ASCII text: what folding makes of it, read directly (NFKC,
+    invisibles, loose marks and scripts only concern other characters; ' and ` are
+    the only ASCII apostrophes)."""
+    if "'" in text or "`" in text:
+        text = _APOSTROPHE_RE.sub("", text)
+    return tuple([w for w in _SPLIT_RE.split(text) if w])
 
 
 def fold_around_comma(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -129,7 +145,7 @@ def fold_around_comma(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     if not name.isascii():
         return fold(head), fold(tail)
     tokens = fold(name)
-    count = sum(1 for w in _SPLIT_RE.split(_APOSTROPHE_RE.sub("", head)) if w)
+    count = len(_ascii_words(head.lower()))
     return tokens[:count], tokens[count:]
 
 
