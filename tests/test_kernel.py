@@ -176,7 +176,7 @@ def test_neighbours_match_their_definition() -> None:
         spans = array("q")
         for number in range(len(readings)):
             spans.extend((number, 0, len(data.owner)))
-        found = Near.of_kernel(
+        found = Near(
             rows.near(
                 tuple(c.encode() for c, _ in readings),
                 bytes(b for _, b in readings),

@@ -20,6 +20,7 @@ from namenorm.phonetic import (
     consonants,
     probe_keys,
     program,
+    reading_codes,
     rules,
     skeleton_of_code,
     skeletons,
@@ -261,3 +262,9 @@ def test_any_program_is_read_safely(program_bytes: bytes, part: bytes) -> None:
     text = bytes(b & 0x7F for b in part)
     assert isinstance(compiled.spelling(text), bytes)
     assert all(isinstance(code, bytes) for code in compiled.codes(text))
+
+
+@given(st.text(alphabet="abcdeghijklmnoprstuvyzkhshch", min_size=1, max_size=14) | st.text())
+def test_reading_codes_are_the_codes_as_bytes(part: str) -> None:
+    """The kernel's readings of a part are its spelling codes, in order, as bytes."""
+    assert reading_codes(part) == tuple(c.encode() for c in codes(part))

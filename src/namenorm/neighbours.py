@@ -31,7 +31,6 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -45,6 +44,7 @@ from namenorm.phonetic import (
     codes,
     consonants,
     letter_tables,
+    reading_codes,
     skeleton_of_code,
     spelling,
 )
@@ -189,11 +189,6 @@ class Near:
         self._arrays: tuple[Ints, Floats, Rules] | None = None
         self._lists: tuple[list[int], list[float], list[int]] | None = None
 
-    @classmethod
-    def of_kernel(cls, found: bytes, own: int) -> Near:
-        """Keep what ``Rows.near`` returns."""
-        return cls(found, own)
-
     def _read(self) -> tuple[Ints, Floats, Rules]:
         if self._arrays is None:
             raw, n = self.raw, len(self.raw) // 17
@@ -247,27 +242,7 @@ class Near:
         )
 
 
-EMPTY = Near.of_kernel(b"", -1)
-
-
-class _Query(NamedTuple):
-    """One query part, read for comparison."""
-
-    part: str
-    codes: list[str]
-    bare: list[bool]
-    """Per code: True when it is a code of the part without its fused article."""
-    fused: bool
-    own: int
-    """The part's own number in the table, or -1."""
-    given: int
-    """Its given-name group's number, -1 for none, -2 for a group the table lacks."""
-    father: int
-    """As ``given``, for the group it is a patronymic of."""
-    extra: list[int]
-    """Table parts that are spellings of its given name (or itself)."""
-    short: list[int]
-    """Table parts that are its compound form or short form (see SHORT_FORM)."""
+EMPTY = Near(b"", -1)
 
 
 class Neighbours:
@@ -312,6 +287,7 @@ class Neighbours:
             GROUP,
             SHORT_FORM,
         )
+        self._fused_articles = structure().fused_articles
         self._group_numbers = {g: n for n, g in enumerate(data.groups.as_list())}
         self._heads = data.heads
         self._by_father: dict[int, list[int]] | None = None
@@ -345,56 +321,44 @@ class Neighbours:
             # fold() makes every part ASCII; one that is not (from a caller that did
             # not fold it) cannot be a spelling of a table part
             known = len(part) > 1 and part.isascii()
-            self._seen[part] = self._near(self._read(part)) if known else EMPTY
+            self._seen[part] = self._find(part) if known else EMPTY
 
-    def _near(self, query: _Query) -> Near:
-        """Compare a query part with the rows its blocking keys find (in the kernel).
+    def _find(self, part: str) -> Near:
+        """Read a query part (its readings, its groups, the table parts that are its
+        equivalents) and compare it with the rows its blocking keys find, in the kernel.
 
         Each reading of the part meets the rows its own keys find: a row another
         reading found is two consonant edits or more from this one.
         """
-        encoded = tuple(c.encode() for c in query.codes)
-        found = self._rows.near(
-            encoded,
-            bytes(query.bare),
-            query.fused,
-            query.own,
-            query.given,
-            query.father,
-            self._rows.spans(encoded),
-            array("q", query.extra),
-            array("q", query.short),
-        )
-        return Near.of_kernel(found, query.own)
-
-    def _read(self, part: str) -> _Query:
-        fused = part.startswith(structure().fused_articles)
-        bare = part[2:] if fused and len(part) >= 5 else None
-        query_codes = list(codes(part))
-        query_bare = [False] * len(query_codes)
-        if bare is not None:
-            bare_codes = codes(bare)
-            query_codes.extend(bare_codes)
-            query_bare.extend([True] * len(bare_codes))
-        group = given_group(part) or (given_group(bare) if bare is not None else None)
+        fused = part.startswith(self._fused_articles)
+        readings = reading_codes(part)
+        bare = bytes(len(readings))  # per reading: 1 when the part's article is off
+        stripped = part[2:] if fused and len(part) >= 5 else None
+        if stripped is not None:
+            more = reading_codes(stripped)
+            readings += more
+            bare += b"\1" * len(more)
+        group = given_group(part) or (given_group(stripped) if stripped is not None else None)
         father = patronymic_group(part) if len(part) > 5 else None
         own = self.part_numbers.get(part)
-        extra = [own] if own >= 0 else []
+        extra = array("q", [own] if own >= 0 else [])
         if group is not None:
             extra.extend(self._forms_in_table(group))
         if father is not None:
             extra.extend(self._sons(father))
-        return _Query(
-            part,
-            query_codes,
-            query_bare,
+        rows = self._rows
+        found = rows.near(
+            readings,
+            bare,
             fused,
             own,
             -1 if group is None else self._group_numbers.get(group, -2),
             -1 if father is None else self._group_numbers.get(father, -2),
+            rows.spans(readings),
             extra,
-            self._short_forms(query_codes[0]),
+            array("q", self._short_forms(readings[0].decode())),
         )
+        return Near(found, own)
 
     def _forms_in_table(self, group: str) -> list[int]:
         """The table parts that are spellings of a given name (a group has dozens of

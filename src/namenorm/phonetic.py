@@ -302,6 +302,15 @@ def codes(part: str) -> tuple[str, ...]:
     return codes_by_regex(part)
 
 
+def reading_codes(part: str) -> tuple[bytes, ...]:
+    """:func:`codes` as the kernel reads them (ASCII bytes), not remembered: a query
+    part is read once."""
+    compiled = speller()
+    if compiled is not None and part.isascii():
+        return compiled.codes(part.encode())
+    return tuple(c.encode() for c in codes_by_regex(part))
+
+
 def codes_by_regex(part: str) -> tuple[str, ...]:
     """:func:`codes` with the rules run as Python regexes (see :func:`spelling_by_regex`)."""
     found = [spelling_by_regex(part)]
