@@ -121,6 +121,36 @@ def test_compiled_ranking_scores_as_python_does(bundled: Resolver) -> None:
     assert _compiled_and_python_agree(bundled.index.fuzzy, QUERIES) > 300
 
 
+def test_compiled_ranking_of_names_longer_than_the_stack_room() -> None:
+    """Names and queries of more parts than the kernel scores on the stack (16) are
+    scored in allocated room, as Python scores them."""
+    rng = random.Random(5)
+    words = [
+        "abdul",
+        "rahman",
+        "mohammed",
+        "hassan",
+        "ali",
+        "karimov",
+        "yusuf",
+        "omar",
+        "ibrahim",
+        "khalil",
+        "nasser",
+        "farid",
+        "tariq",
+        "salim",
+        "jamil",
+        "rashid",
+    ]
+    names = [" ".join(rng.choice(words) for _ in range(rng.randint(15, 22))) for _ in range(40)]
+    fuzzy = FuzzyIndex(build([(n, name, None, True) for n, name in enumerate(names)]))
+    queries = [_misspelt(name, rng) for name in names[:20]]
+    assert max(len(parts(fold(q))) for q in queries) > 16
+    assert max(len(fuzzy._name(n).texts) for n in range(len(names))) > 16
+    assert _compiled_and_python_agree(fuzzy, queries) > 20
+
+
 def test_compiled_ranking_with_common_parts(
     bundled: Resolver, monkeypatch: pytest.MonkeyPatch
 ) -> None:

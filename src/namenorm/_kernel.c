@@ -868,6 +868,9 @@ typedef struct {
 
 /* The score of one name (FuzzyIndex.score), and its alignment when `rec` is given;
    -1 on no memory. */
+/* The most parts of a name or query scored without allocating. */
+enum { SMALL_NAME = 16 };
+
 static double score_name(const params *p, const table_view *t, const query_part *qs,
                          Py_ssize_t nq, int64_t name, Py_ssize_t first, record *rec) {
     uint64_t start = t->starts[name];
@@ -875,13 +878,22 @@ static double score_name(const params *p, const table_view *t, const query_part 
     const int64_t *items = t->items + start;
     const unsigned char *roles = t->roles + t->role_offsets[name];
     size_t room = (size_t)nq * (size_t)(nt > 0 ? nt : 1);
-    option *options = malloc(room * sizeof *options);
-    unsigned char *used_q = calloc((size_t)nq + 1, 1);
-    unsigned char *used_t = calloc((size_t)nt + 1, 1);
-    leftover *left_t = malloc(((size_t)nt + 1) * sizeof *left_t);
-    leftover *left_q = malloc(((size_t)nq + 1) * sizeof *left_q);
+    /* Names and queries are a few parts long: their work space is on the stack,
+       unless they are not (a call scores a dozen names; five allocations each were
+       a tenth of ranking). */
+    option small_options[SMALL_NAME * SMALL_NAME];
+    unsigned char small_used_q[SMALL_NAME + 1], small_used_t[SMALL_NAME + 1];
+    leftover small_left_t[SMALL_NAME + 1], small_left_q[SMALL_NAME + 1];
+    int small = nq <= SMALL_NAME && nt <= SMALL_NAME;
+    option *options = small ? small_options : malloc(room * sizeof *options);
+    unsigned char *used_q = small ? small_used_q : malloc((size_t)nq + 1);
+    unsigned char *used_t = small ? small_used_t : malloc((size_t)nt + 1);
+    leftover *left_t = small ? small_left_t : malloc(((size_t)nt + 1) * sizeof *left_t);
+    leftover *left_q = small ? small_left_q : malloc(((size_t)nq + 1) * sizeof *left_q);
     double result = -1.0;
     if (!options || !used_q || !used_t || !left_t || !left_q) goto done;
+    memset(used_q, 0, (size_t)nq + 1);
+    memset(used_t, 0, (size_t)nt + 1);
     int n = 0;
     for (int i = 0; i < nq; i++) {
         const query_part *q = &qs[i];
@@ -1019,11 +1031,13 @@ static double score_name(const params *p, const table_view *t, const query_part 
     }
     result = score;
 done:
-    free(options);
-    free(used_q);
-    free(used_t);
-    free(left_t);
-    free(left_q);
+    if (!small) {
+        free(options);
+        free(used_q);
+        free(used_t);
+        free(left_t);
+        free(left_q);
+    }
     return result;
 }
 
