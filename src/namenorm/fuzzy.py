@@ -147,6 +147,8 @@ def parts(tokens: tuple[str, ...]) -> tuple[str, ...]:
     ``parts(("dr", "sahir", "burhan")) == ("sahir", "burhan")``.
     """
     titles = structure().titles
+    if titles.isdisjoint(tokens):  # most names: one set test
+        return _joined(tokens)
     untitled = _joined(tuple(t for t in tokens if t not in titles))
     return untitled if len(untitled) > 1 else _joined(tokens)
 
@@ -154,6 +156,8 @@ def parts(tokens: tuple[str, ...]) -> tuple[str, ...]:
 def _joined(tokens: tuple[str, ...]) -> tuple[str, ...]:
     """Compounds joined, articles dropped (see :func:`parts`)."""
     words = structure()
+    if words.joining.isdisjoint(tokens):  # most names: nothing to join or drop
+        return tokens
     articles, heads, tails = words.articles, words.compound_heads, words.compound_tails
     toks = list(tokens)
     out: list[str] = []
@@ -188,6 +192,8 @@ def fathers(given: tuple[str, ...]) -> frozenset[str]:
     ``fathers(("mehdi", "ben", "mohamed")) == {"mohamed"}``.
     """
     nasab = structure().nasab
+    if nasab.isdisjoint(given):
+        return frozenset()
     found = set()
     for i, tok in enumerate(given[1:-1], 1):
         if tok in nasab:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 
 import yaml
@@ -66,6 +66,12 @@ class NameStructure:
     """Dropped from both sides by fuzzy matching (Dr, Sheikh, Haji)."""
     nasab: frozenset[str]
     """Say "son of" before a father's name (bin, ben, ibn)."""
+
+    @cached_property
+    def joining(self) -> frozenset[str]:
+        """Articles and compound heads and tails: a name with none of them keeps its
+        tokens as its fuzzy parts, which one set test tells."""
+        return self.articles | self.compound_heads | self.compound_tails
 
 
 @lru_cache(maxsize=1)
