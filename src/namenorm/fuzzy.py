@@ -404,11 +404,16 @@ class FuzzyIndex:
         The evidence, the bound and the scores are computed by the compiled kernel
         (``namenorm._kernel.Table.rank``), step for step as :meth:`candidates` does.
         """
-        if not query or all(len(p) < 2 for p in query):
+        if not query:
             return []
-        bound = floor is not None and len(query) > 1 and all(len(p) > 1 for p in query)
-        return self._table().rank(
-            *self._kernel_query(query, father),
+        shortest = min(map(len, query))
+        if shortest < 2 and max(map(len, query)) < 2:
+            return []
+        bound = floor is not None and len(query) > 1 and shortest > 1
+        read, fathers = self._kernel_query(query, father)
+        return (self._kernel_table or self._table()).rank(
+            read,
+            fathers,
             floor if bound and floor is not None else math.nan,
             -1 if first is None else first,
             self._scratch(),
@@ -423,10 +428,11 @@ class FuzzyIndex:
     ) -> Scored:
         """One name scored and explained by the kernel: what :meth:`score` gives, from
         the compiled scorer (a lookup explains the names it reports this way)."""
-        score, pairs, missing, extra, conflicts = self._table().explain(
-            *self._kernel_query(query, father), name, -1 if first is None else first
+        read, fathers = self._kernel_query(query, father)
+        score, pairs, missing, extra, conflicts = (self._kernel_table or self._table()).explain(
+            read, fathers, name, -1 if first is None else first
         )
-        found = self._name(name)
+        found = self._names.get(name) or self._name(name)
         toks = found.texts
         return Scored(
             name,
@@ -446,16 +452,19 @@ class FuzzyIndex:
         :meth:`_kernel_part`) and a byte per part that follows "son of" (none when no
         part does). The last query read in this thread is kept: a lookup ranks a
         query, then explains it."""
-        last = getattr(self._local, "last_query", None)
+        local = self._local
+        last = getattr(local, "last_query", None)
         if last is not None and last[0] == query and last[1] == father:
             return last[2]  # type: ignore[no-any-return]
-        found = self._kernel_parts
-        if any(p not in found for p in query):
+        get = self._kernel_parts.get
+        read = tuple([get(p) for p in query])
+        if None in read:
             self.prepare(query)  # the parts' neighbours and evidence, in one batch
-        read = tuple([found.get(p) or self._kernel_part(p) for p in query])
+            read = tuple([get(p) or self._kernel_part(p) for p in query])
         fathers = bytes([p in father for p in query]) if father else b""
-        self._local.last_query = (query, father, (read, fathers))
-        return read, fathers
+        found = (read, fathers)
+        local.last_query = (query, father, found)
+        return found  # type: ignore[return-value]
 
     def _kernel_part(self, part: str) -> Part:
         """A query part read for the kernel (remembered): its neighbours, the names they
@@ -658,7 +667,7 @@ class FuzzyIndex:
     def _scratch(self) -> Floats:
         """A zeroed array with a slot per name, one per thread."""
         found: Floats | None = getattr(self._local, "scratch", None)
-        if found is None:
+        if found is None:  # once per thread
             found = np.zeros(len(self.entities))
             self._local.scratch = found
         return found

@@ -153,7 +153,7 @@ class Index:
         self._automaton: Any = None
         self._fuzzy_data = fuzzy
         self._fuzzy: FuzzyIndex | None = None
-        self._reaches: dict[tuple[str, int], bool] = {}
+        self._reaches: dict[tuple[str, str], bool] = {}
 
     # -- parts loaded on first use -------------------------------------------
     @property
@@ -199,20 +199,21 @@ class Index:
 
     def hits(self, key: str) -> tuple[Hit, ...]:
         """What an exact key reaches, strongest rule first."""
-        keys, table = self.keys
-        return tuple(table[h] for h in keys.get(key, ()))
+        keys, table = self._keys or self.keys
+        found = keys.index.get(key)  # most fuzzy queries miss: no hits to read
+        return tuple([table[h] for h in keys.groups[found]]) if found >= 0 else ()
 
     def reaches_by(self, key: str, rule: str) -> bool:
         """Whether an exact key reaches anything through ``rule`` (without reading what:
         a common surname reaches hundreds of names)."""
-        code = RULES.index(rule)
-        found = self._reaches.get((key, code))
+        found = self._reaches.get((key, rule))
         if found is None:  # remembered: a batch asks of the same surnames again and again
             keys, table = self.keys
+            code = RULES.index(rule)
             found = any(table.rule[h] == code for h in keys.get(key, ()))
             if len(self._reaches) >= 100_000:
                 self._reaches.clear()
-            self._reaches[(key, code)] = found
+            self._reaches[(key, rule)] = found
         return found
 
     def spelling(self, entity: int, style: str | None) -> str:

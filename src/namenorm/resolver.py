@@ -131,11 +131,14 @@ class Resolver:
         """What the query's key reaches; failing that, the persons it names in a case
         form (Аляксандра Лукашэнкі: its surname a listed case form, and every other
         word a case form of one of that person's given names)."""
-        found = self.index.hits(query_key)
+        index = self.index
+        found = index.hits(query_key)
         if (
             found
             or len(tokens) < 2
-            or not any(self.index.reaches_by(t, INFLECTED) for t in (tokens[0], tokens[-1]))
+            or not (
+                index.reaches_by(tokens[0], INFLECTED) or index.reaches_by(tokens[-1], INFLECTED)
+            )
         ):
             return found
         words = name.replace(",", " ").split()
