@@ -1638,7 +1638,40 @@ typedef struct {
     int64_t part;
     uint16_t len[SIDES];
     uint8_t stripped, fused;
+    /* per side after the code (consonants, skeleton): the first row with the same
+       string, so that a distance computed for one is known for all */
+    uint32_t same[SIDES - 1];
 } record_head;
+
+/* The first row of each distinct string of one side, per row: strings hashed (FNV-1a)
+   into an open-addressed table of row numbers. -1 when out of memory. */
+static int first_rows(const packed *strings, Py_ssize_t rows, uint32_t *out) {
+    uint64_t size = 16;
+    while (size < 2 * (uint64_t)rows) size *= 2;
+    int64_t *table = malloc(size * sizeof *table);
+    if (table == NULL) return -1;
+    memset(table, 0xFF, size * sizeof *table);
+    for (Py_ssize_t r = 0; r < rows; r++) {
+        const unsigned char *text = strings->blob + strings->offsets[r];
+        uint64_t n = strings->offsets[r + 1] - strings->offsets[r], hash = 1469598103934665603u;
+        for (uint64_t i = 0; i < n; i++) hash = (hash ^ text[i]) * 1099511628211u;
+        for (uint64_t slot = hash & (size - 1);; slot = (slot + 1) & (size - 1)) {
+            int64_t other = table[slot];
+            if (other < 0) {
+                table[slot] = r;
+                out[r] = (uint32_t)r;
+                break;
+            }
+            uint64_t m = strings->offsets[other + 1] - strings->offsets[other];
+            if (m == n && memcmp(strings->blob + strings->offsets[other], text, n) == 0) {
+                out[r] = (uint32_t)other;
+                break;
+            }
+        }
+    }
+    free(table);
+    return 0;
+}
 
 static void rows_dealloc(RowsObject *self) {
     release(&self->h);
@@ -1671,14 +1704,18 @@ static int rows_lay_out(RowsObject *self) {
     }
     self->records = calloc((size_t)words + 1, 8);
     self->block_at = malloc(((size_t)self->block_count + 1) * sizeof *self->block_at);
-    if (self->records == NULL || self->block_at == NULL) {
+    uint32_t *same = malloc(((size_t)self->rows + 1) * (SIDES - 1) * sizeof *same);
+    if (self->records == NULL || self->block_at == NULL || same == NULL ||
+        self->rows > (Py_ssize_t)UINT32_MAX || first_rows(&self->strings[1], self->rows, same) < 0 ||
+        first_rows(&self->strings[2], self->rows, same + self->rows) < 0) {
         free(start);
+        free(same);
         return -1;
     }
     for (Py_ssize_t r = 0; r < self->rows; r++) {
         unsigned char *at = (unsigned char *)(self->records + start[r]);
         record_head head = {self->owner[r], {0, 0, 0}, self->stripped[r],
-                            self->fused[self->owner[r]]};
+                            self->fused[self->owner[r]], {same[r], same[self->rows + r]}};
         unsigned char *text = at + sizeof head;
         for (int s = 0; s < SIDES; s++) {
             uint64_t a = self->strings[s].offsets[r], b = self->strings[s].offsets[r + 1];
@@ -1691,6 +1728,7 @@ static int rows_lay_out(RowsObject *self) {
     for (Py_ssize_t k = 0; k < self->block_count; k++)
         self->block_at[k] = (uint32_t)start[self->block_rows[k]];
     free(start);
+    free(same);
     return 0;
 }
 
@@ -1893,6 +1931,43 @@ static void entries_free(entries *e) {
    call need not zero 6 KB before it starts. */
 static _Thread_local pattern thread_patterns[SIDES];
 
+/* The distances a reading's consonants and skeleton have had, by the first row with
+   the same string (rows of a block share a handful of skeletons): slots stamped with
+   the reading they belong to, so that a new reading needs no clearing. A slot taken
+   by another string within a few probes leaves the distance uncached, not wrong. */
+typedef struct {
+    uint32_t same, stamp;
+    Py_ssize_t distance;
+} memo_slot;
+
+enum { MEMO_SLOTS = 1024, MEMO_PROBES = 4 };
+static _Thread_local memo_slot thread_memo[SIDES - 1][MEMO_SLOTS];
+static _Thread_local uint32_t thread_stamp;
+
+/* A new stamp for a new reading (0 marks an empty slot). */
+static uint32_t next_stamp(void) {
+    if (++thread_stamp == 0) {
+        memset(thread_memo, 0, sizeof thread_memo);
+        thread_stamp = 1;
+    }
+    return thread_stamp;
+}
+
+static Py_ssize_t memo_distance(memo_slot *memo, uint32_t stamp, uint32_t same,
+                                const pattern *p, const unsigned char *text, Py_ssize_t n) {
+    uint32_t home = (same * 2654435761u) & (MEMO_SLOTS - 1);
+    for (int probe = 0; probe < MEMO_PROBES; probe++) {
+        memo_slot *m = &memo[(home + (uint32_t)probe) & (MEMO_SLOTS - 1)];
+        if (m->stamp == stamp && m->same == same) return m->distance;
+        if (m->stamp != stamp) {
+            Py_ssize_t d = distance(p, text, n);
+            *m = (memo_slot){same, stamp, d};
+            return d;
+        }
+    }
+    return distance(p, text, n);
+}
+
 /* Offer an entry for a part: kept when the part has none yet or a worse one. */
 static void offer_entry(entries *e, int64_t part, double sim, int rule) {
     entry offered = {part, sim, rule, e->arrivals++};
@@ -1994,10 +2069,12 @@ static PyObject *rows_near(RowsObject *self, PyObject *args) {
     char *out = NULL;
     Py_BEGIN_ALLOW_THREADS
     int64_t current = -1;
+    uint32_t stamp = 0;
     for (Py_ssize_t k = 0; k < n_spans && !failed; k += 3) {
         int64_t c = spans[k];
         if (c != current) {
             current = c;
+            stamp = next_stamp();
             for (int s = 0; s < SIDES; s++) pattern_set(&patterns[s], q_text[s][c], q_len[s][c]);
         }
         for (int64_t at = spans[k + 1]; at < spans[k + 2] && !failed; at++) {
@@ -2024,10 +2101,12 @@ static PyObject *rows_near(RowsObject *self, PyObject *args) {
                that only lets a pair through for the exact test at the end. */
             double allowed = (self->same_code - self->min_part) * scale * (1.0 + 1e-9);
             Py_ssize_t d[SIDES];
-            d[2] = distance(&patterns[2], texts[2], head.len[2]);
+            d[2] = memo_distance(thread_memo[1], stamp, head.same[1], &patterns[2], texts[2],
+                                 head.len[2]);
             if (d[2] < 0) failed = 1;
             if ((double)d[2] > allowed) continue;
-            d[1] = distance(&patterns[1], texts[1], head.len[1]);
+            d[1] = memo_distance(thread_memo[0], stamp, head.same[0], &patterns[1], texts[1],
+                                 head.len[1]);
             if (d[1] < 0) failed = 1;
             double swaps = d[1] > d[2] ? (double)(d[1] - d[2]) : 0.0;
             if (self->swap_cost * swaps + (double)d[2] > allowed) continue;
