@@ -2063,6 +2063,8 @@ static PyObject *rows_near(RowsObject *self, PyObject *args) {
         goto done;
     }
     patterns = thread_patterns;
+    /* thread-local storage is found by a call in a shared library: once per call */
+    memo_slot *memo_consonants = thread_memo[0], *memo_skeletons = thread_memo[1];
     const unsigned char *is_bare = bare.buf;
     int failed = 0;
     Py_ssize_t kept = 0;
@@ -2101,11 +2103,11 @@ static PyObject *rows_near(RowsObject *self, PyObject *args) {
                that only lets a pair through for the exact test at the end. */
             double allowed = (self->same_code - self->min_part) * scale * (1.0 + 1e-9);
             Py_ssize_t d[SIDES];
-            d[2] = memo_distance(thread_memo[1], stamp, head.same[1], &patterns[2], texts[2],
+            d[2] = memo_distance(memo_skeletons, stamp, head.same[1], &patterns[2], texts[2],
                                  head.len[2]);
             if (d[2] < 0) failed = 1;
             if ((double)d[2] > allowed) continue;
-            d[1] = memo_distance(thread_memo[0], stamp, head.same[0], &patterns[1], texts[1],
+            d[1] = memo_distance(memo_consonants, stamp, head.same[0], &patterns[1], texts[1],
                                  head.len[1]);
             if (d[1] < 0) failed = 1;
             double swaps = d[1] > d[2] ? (double)(d[1] - d[2]) : 0.0;
