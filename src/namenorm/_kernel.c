@@ -87,7 +87,7 @@ static Py_ssize_t distance(const pattern *p, const unsigned char *text, Py_ssize
     if (n == 0) return m;
     if (m > 64) return distance_dp(p->text, m, text, n);
     uint64_t positive = ~(uint64_t)0, negative = 0;
-    uint64_t last = (uint64_t)1 << (m - 1);
+    int top = (int)m - 1;
     Py_ssize_t score = m;
     for (Py_ssize_t j = 0; j < n; j++) {
         uint64_t eq = p->eq[text[j]];
@@ -95,8 +95,8 @@ static Py_ssize_t distance(const pattern *p, const unsigned char *text, Py_ssize
         uint64_t xh = (((eq & positive) + positive) ^ positive) | eq;
         uint64_t hp = negative | ~(xh | positive);
         uint64_t hn = positive & xh;
-        if (hp & last) score++;
-        else if (hn & last) score--;
+        /* without branches: which way the score goes is a coin toss to the CPU */
+        score += (Py_ssize_t)((hp >> top) & 1) - (Py_ssize_t)((hn >> top) & 1);
         hp = (hp << 1) | 1;
         hn <<= 1;
         positive = hn | ~(xv | hp);
