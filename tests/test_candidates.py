@@ -121,6 +121,33 @@ def test_compiled_ranking_scores_as_python_does(bundled: Resolver) -> None:
     assert _compiled_and_python_agree(bundled.index.fuzzy, QUERIES) > 300
 
 
+@pytest.mark.parametrize("threshold", [0.5, 0.8, 0.95])
+def test_a_lookup_reports_what_ranking_and_explaining_give(
+    bundled: Resolver, threshold: float
+) -> None:
+    """FuzzyIndex.lookup (one kernel call) reports what rank() then explained() give:
+    the best name of each entity, nothing under the threshold, else every name within
+    the margin of the best, explained alike."""
+    fuzzy, margin = bundled.index.fuzzy, 0.04
+    reported = ties = 0
+    for query in [*QUERIES, "Babarika", "Lukaschenka", "Tsikhanouskiy"]:  # namesakes tie
+        tokens = fold(query)
+        q, father = parts(tokens), fathers(tokens[:-1])
+        best: dict[int, tuple[int, float]] = {}
+        for name, score in fuzzy.rank(q, None, threshold - margin, father):
+            best.setdefault(fuzzy.entities[name], (name, score))
+        ranked = list(best.values())
+        want = []
+        if ranked and ranked[0][1] >= threshold:
+            top = ranked[0][1]
+            want = [fuzzy.explained(q, n, None, father) for n, s in ranked if top - s < margin]
+        assert fuzzy.lookup(q, threshold, margin, None, father) == want, query
+        reported += len(want)
+        ties += len(want) > 1
+    assert reported > 50
+    assert ties > 0 or threshold > 0.85  # a surname alone, which ties, scores 0.85 at most
+
+
 def test_compiled_ranking_of_names_longer_than_the_stack_room() -> None:
     """Names and queries of more parts than the kernel scores on the stack (16) are
     scored in allocated room, as Python scores them."""

@@ -1083,6 +1083,7 @@ typedef struct {
     holder h;
     table_view t;
     params p;
+    const int32_t *entities; /* name -> its entity */
 } TableObject;
 
 static void table_dealloc(TableObject *self) {
@@ -1092,23 +1093,23 @@ static void table_dealloc(TableObject *self) {
 
 static PyObject *table_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
     PyObject *starts, *items, *roles, *role_offsets, *weights, *firsts, *singles, *post_starts,
-        *post_items, *params_object;
-    static char *keywords[] = {"starts",     "items",      "roles",  "role_offsets",
-                               "weights",    "firsts",     "singles", "post_starts",
-                               "post_items", "params",     NULL};
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOOOOOOO:Table", keywords, &starts,
+        *post_items, *params_object, *entities;
+    static char *keywords[] = {"starts",     "items",  "roles",    "role_offsets",
+                               "weights",    "firsts", "singles",  "post_starts",
+                               "post_items", "params", "entities", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOOOOOOOO:Table", keywords, &starts,
                                      &items, &roles, &role_offsets, &weights, &firsts, &singles,
-                                     &post_starts, &post_items, &params_object))
+                                     &post_starts, &post_items, &params_object, &entities))
         return NULL;
     TableObject *self = (TableObject *)type->tp_alloc(type, 0);
     if (self == NULL) return NULL;
-    if (holder_init(&self->h, 9) < 0 || read_params(params_object, &self->p) < 0) {
+    if (holder_init(&self->h, 10) < 0 || read_params(params_object, &self->p) < 0) {
         Py_DECREF(self);
         return NULL;
     }
     table_view *t = &self->t;
     Py_ssize_t n_starts, n_items, n_roles, n_role_offsets, n_weights, n_first, n_single,
-        n_post_starts, n_post_items;
+        n_post_starts, n_post_items, n_entities;
     if (!(t->starts = hold(&self->h, starts, 8, &n_starts, 0)) ||
         !(t->items = hold(&self->h, items, 8, &n_items, 0)) ||
         !(t->roles = hold(&self->h, roles, 1, &n_roles, 0)) ||
@@ -1117,7 +1118,8 @@ static PyObject *table_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
         !(t->first = hold(&self->h, firsts, 4, &n_first, 0)) ||
         !(t->single = hold(&self->h, singles, 1, &n_single, 0)) ||
         !(t->post_starts = hold(&self->h, post_starts, 8, &n_post_starts, 0)) ||
-        !(t->post_items = hold(&self->h, post_items, 8, &n_post_items, 0))) {
+        !(t->post_items = hold(&self->h, post_items, 8, &n_post_items, 0)) ||
+        !(self->entities = hold(&self->h, entities, 4, &n_entities, 0))) {
         Py_DECREF(self);
         return NULL;
     }
@@ -1137,6 +1139,8 @@ static PyObject *table_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
         bad = t->post_starts[k] > t->post_starts[k + 1];
     for (Py_ssize_t k = 0; !bad && k < n_post_items; k++)
         bad = t->post_items[k] < 0 || t->post_items[k] >= t->names;
+    bad = bad || n_entities != t->names;
+    for (Py_ssize_t k = 0; !bad && k < n_entities; k++) bad = self->entities[k] < 0;
     if (bad) {
         PyErr_SetString(PyExc_ValueError, "the table's arrays disagree with one another");
         Py_DECREF(self);
@@ -1237,34 +1241,15 @@ static long choose(const params *p, const query_part *qs, Py_ssize_t nq, double 
     return chosen;
 }
 
-static PyObject *table_rank(TableObject *self, PyObject *args) {
-    PyObject *query_object, *fathers, *scratch_object;
-    double floor;
-    Py_ssize_t first;
-    if (!PyArg_ParseTuple(args, "O!SdnO:rank", &PyTuple_Type, &query_object, &fathers, &floor,
-                          &first, &scratch_object))
-        return NULL;
+/* The names a query's evidence leads to, scored, best first (FuzzyIndex.candidates,
+   Table.rank): into `out` (room for params.candidates); their count, -1 on no memory.
+   `total` is the scratch array. */
+static long rank_names(const TableObject *self, const query_part *qs, Py_ssize_t nq,
+                       double floor, Py_ssize_t first, double *total, ranked *out) {
     const params *p = &self->p;
     const table_view *t = &self->t;
-    Py_ssize_t nq = PyTuple_GET_SIZE(query_object);
-    holder h;
-    if (holder_init(&h, 1) < 0) return NULL;
-    query_part *qs = calloc((size_t)nq + 1, sizeof *qs);
     ranked *best = malloc((size_t)p->candidates * sizeof *best);
-    ranked *out = malloc((size_t)p->candidates * sizeof *out);
-    PyObject *result = NULL;
-    if (qs == NULL || best == NULL || out == NULL) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    if (read_query((PyObject *)self, query_object, fathers, qs, nq) < 0) goto done;
-    Py_ssize_t n_scratch;
-    double *total = (double *)hold(&h, scratch_object, 8, &n_scratch, 1);
-    if (!total) goto done;
-    if (n_scratch != t->names) {
-        PyErr_SetString(PyExc_ValueError, "a scratch array of the wrong size");
-        goto done;
-    }
+    if (best == NULL) return -1;
     long kept = 0;
     int failed = 0;
     Py_BEGIN_ALLOW_THREADS
@@ -1288,7 +1273,60 @@ static PyObject *table_rank(TableObject *self, PyObject *args) {
         out[at] = (ranked){score, name};
     }
     Py_END_ALLOW_THREADS
-    if (failed) {
+    free(best);
+    return failed ? -1 : kept;
+}
+
+/* A call's query read (read_query) and its scratch array held: what rank() and
+   lookup() share. */
+typedef struct {
+    holder h;
+    query_part *qs;
+    Py_ssize_t nq;
+    double *scratch;
+} ranking_call;
+
+static int ranking_call_init(TableObject *self, ranking_call *call, PyObject *query,
+                             PyObject *fathers, PyObject *scratch_object) {
+    call->nq = PyTuple_GET_SIZE(query);
+    call->qs = calloc((size_t)call->nq + 1, sizeof *call->qs);
+    call->h.views = NULL;
+    if (call->qs == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (holder_init(&call->h, 1) < 0 ||
+        read_query((PyObject *)self, query, fathers, call->qs, call->nq) < 0)
+        return -1;
+    Py_ssize_t n_scratch;
+    call->scratch = (double *)hold(&call->h, scratch_object, 8, &n_scratch, 1);
+    if (call->scratch == NULL) return -1;
+    if (n_scratch != self->t.names) {
+        PyErr_SetString(PyExc_ValueError, "a scratch array of the wrong size");
+        return -1;
+    }
+    return 0;
+}
+
+static void ranking_call_free(ranking_call *call) {
+    free(call->qs);
+    if (call->h.views != NULL) release(&call->h);
+}
+
+static PyObject *table_rank(TableObject *self, PyObject *args) {
+    PyObject *query_object, *fathers, *scratch_object;
+    double floor;
+    Py_ssize_t first;
+    if (!PyArg_ParseTuple(args, "O!SdnO:rank", &PyTuple_Type, &query_object, &fathers, &floor,
+                          &first, &scratch_object))
+        return NULL;
+    ranking_call call;
+    ranked *out = malloc((size_t)self->p.candidates * sizeof *out);
+    PyObject *result = NULL;
+    if (ranking_call_init(self, &call, query_object, fathers, scratch_object) < 0 || out == NULL)
+        goto done;
+    long kept = rank_names(self, call.qs, call.nq, floor, first, call.scratch, out);
+    if (kept < 0) {
         PyErr_NoMemory();
         goto done;
     }
@@ -1302,10 +1340,9 @@ static PyObject *table_rank(TableObject *self, PyObject *args) {
         PyList_SET_ITEM(result, k, pair);
     }
 done:
-    free(qs);
-    free(best);
+    if (out == NULL && !PyErr_Occurred()) PyErr_NoMemory();
+    ranking_call_free(&call);
     free(out);
-    release(&h);
     return result;
 }
 
@@ -1323,21 +1360,12 @@ static PyObject *ints(const int *values, int n) {
     return out;
 }
 
-static PyObject *table_explain(TableObject *self, PyObject *args) {
-    PyObject *query_object, *fathers;
-    long long name;
-    Py_ssize_t first;
-    if (!PyArg_ParseTuple(args, "O!SLn:explain", &PyTuple_Type, &query_object, &fathers, &name,
-                          &first))
-        return NULL;
+/* One name scored and explained (FuzzyIndex.explained): (score, pairs, missing,
+   extra, conflicts); NULL with an exception set on failure. */
+static PyObject *explanation(const TableObject *self, const query_part *qs, Py_ssize_t nq,
+                             int64_t name, Py_ssize_t first) {
     const table_view *t = &self->t;
-    if (name < 0 || name >= t->names) {
-        PyErr_SetString(PyExc_IndexError, "no such name");
-        return NULL;
-    }
-    Py_ssize_t nq = PyTuple_GET_SIZE(query_object);
     int nt = (int)(t->starts[name + 1] - t->starts[name]);
-    query_part *qs = calloc((size_t)nq + 1, sizeof *qs);
     record rec = {0};
     size_t room = (size_t)(nq + 1) * (size_t)(nt + 1);
     rec.pairs = malloc(room * sizeof *rec.pairs);
@@ -1346,11 +1374,10 @@ static PyObject *table_explain(TableObject *self, PyObject *args) {
     rec.extra = malloc((size_t)(nq + 1) * sizeof(int));
     rec.conflict_q = malloc((size_t)(nq + 1) * sizeof(int));
     PyObject *result = NULL, *pairs = NULL, *conflicts = NULL, *missing = NULL, *extra = NULL;
-    if (!qs || !rec.pairs || !rec.missing || !rec.conflict_t || !rec.extra || !rec.conflict_q) {
+    if (!rec.pairs || !rec.missing || !rec.conflict_t || !rec.extra || !rec.conflict_q) {
         PyErr_NoMemory();
         goto done;
     }
-    if (read_query((PyObject *)self, query_object, fathers, qs, nq) < 0) goto done;
     double score = score_name(&self->p, t, qs, nq, name, first, &rec);
     if (score < 0) {
         PyErr_NoMemory();
@@ -1378,12 +1405,83 @@ done:
     Py_XDECREF(conflicts);
     Py_XDECREF(missing);
     Py_XDECREF(extra);
-    free(qs);
     free(rec.pairs);
     free(rec.missing);
     free(rec.conflict_t);
     free(rec.extra);
     free(rec.conflict_q);
+    return result;
+}
+
+static PyObject *table_explain(TableObject *self, PyObject *args) {
+    PyObject *query_object, *fathers;
+    long long name;
+    Py_ssize_t first;
+    if (!PyArg_ParseTuple(args, "O!SLn:explain", &PyTuple_Type, &query_object, &fathers, &name,
+                          &first))
+        return NULL;
+    if (name < 0 || name >= self->t.names) {
+        PyErr_SetString(PyExc_IndexError, "no such name");
+        return NULL;
+    }
+    Py_ssize_t nq = PyTuple_GET_SIZE(query_object);
+    query_part *qs = calloc((size_t)nq + 1, sizeof *qs);
+    PyObject *result = NULL;
+    if (qs == NULL)
+        PyErr_NoMemory();
+    else if (read_query((PyObject *)self, query_object, fathers, qs, nq) == 0)
+        result = explanation(self, qs, nq, name, first);
+    free(qs);
+    return result;
+}
+
+/* lookup(query, fathers, floor, first, scratch, threshold, margin) -> list
+
+   What a lookup reports (namenorm.resolver.Resolver._fuzzy): the names rank() gives,
+   the first (best) of each entity; none when the best scores under `threshold`; else
+   those within `margin` of it, each explained: (name, (score, pairs, missing, extra,
+   conflicts)). */
+static PyObject *table_lookup(TableObject *self, PyObject *args) {
+    PyObject *query_object, *fathers, *scratch_object;
+    double floor, threshold, margin;
+    Py_ssize_t first;
+    if (!PyArg_ParseTuple(args, "O!SdnOdd:lookup", &PyTuple_Type, &query_object, &fathers,
+                          &floor, &first, &scratch_object, &threshold, &margin))
+        return NULL;
+    ranking_call call;
+    ranked *out = malloc((size_t)self->p.candidates * sizeof *out);
+    PyObject *result = NULL;
+    if (ranking_call_init(self, &call, query_object, fathers, scratch_object) < 0 || out == NULL)
+        goto done;
+    long kept = rank_names(self, call.qs, call.nq, floor, first, call.scratch, out);
+    if (kept < 0) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    long reported = 0;
+    for (long k = 0; k < kept; k++) { /* the first name of each entity is its best */
+        int32_t entity = self->entities[out[k].name];
+        int seen = 0;
+        for (long m = 0; m < reported && !seen; m++) seen = self->entities[out[m].name] == entity;
+        if (!seen) out[reported++] = out[k];
+    }
+    if (reported > 0 && !(out[0].evidence >= threshold)) reported = 0;
+    long within = 0;
+    while (within < reported && out[0].evidence - out[within].evidence < margin) within++;
+    result = PyList_New(within);
+    for (long k = 0; result != NULL && k < within; k++) {
+        PyObject *why = explanation(self, call.qs, call.nq, out[k].name, first);
+        PyObject *item = why ? Py_BuildValue("(LN)", (long long)out[k].name, why) : NULL;
+        if (item == NULL) {
+            Py_CLEAR(result);
+            break;
+        }
+        PyList_SET_ITEM(result, k, item);
+    }
+done:
+    if (out == NULL && !PyErr_Occurred()) PyErr_NoMemory();
+    ranking_call_free(&call);
+    free(out);
     return result;
 }
 
@@ -1572,6 +1670,11 @@ static PyMethodDef table_methods[] = {
      "rank(query, fathers, floor, first, scratch) -> list[tuple[int, float]]\n\n"
      "Score the names a query's evidence leads to (see namenorm.fuzzy.FuzzyIndex.rank):\n"
      "(name, score) pairs, best first, equal scores in the order they were chosen."},
+    {"lookup", (PyCFunction)table_lookup, METH_VARARGS,
+     "lookup(query, fathers, floor, first, scratch, threshold, margin) -> list\n\n"
+     "What a lookup reports: rank()'s names, the best of each entity; none when the\n"
+     "best scores under threshold, else those within margin of it, each explained:\n"
+     "(name, (score, pairs, missing, extra, conflicts)) as explain() gives."},
     {"explain", (PyCFunction)table_explain, METH_VARARGS,
      "explain(query, fathers, name, first) -> (score, pairs, missing, extra, conflicts)\n\n"
      "Score one name and say how: pairs (query part, table part, similarity, rule) in\n"
@@ -1586,10 +1689,10 @@ static PyTypeObject TableType = {
     .tp_dealloc = (destructor)table_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "Table(starts, items, roles, role_offsets, weights, firsts, singles,\n"
-              "      post_starts, post_items, params)\n\n"
+              "      post_starts, post_items, params, entities)\n\n"
               "A table's names for ranking: per name its parts and their roles; per part\n"
               "its weight, first letter, whether it is one letter long, and the names\n"
-              "holding it.",
+              "holding it; per name its entity.",
     .tp_methods = table_methods,
     .tp_new = table_new,
 };

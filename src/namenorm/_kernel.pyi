@@ -75,6 +75,7 @@ class Table:
         post_starts: array[int],
         post_items: array[int],
         params: tuple[float | int, ...],
+        entities: array[int],
     ) -> None: ...
     def part(
         self,
@@ -107,6 +108,31 @@ class Table:
         ``fathers``: a byte per part, 1 for one that follows "son of", or empty.
         ``floor`` NaN: no bound. ``scratch`` is a zeroed array with a slot per name,
         left zeroed."""
+    def lookup(
+        self,
+        query: tuple[Part, ...],
+        fathers: bytes,
+        floor: float,
+        first: int,
+        scratch: npt.NDArray[np.float64],
+        threshold: float,
+        margin: float,
+        /,
+    ) -> list[
+        tuple[
+            int,
+            tuple[
+                float,
+                tuple[tuple[int, int, float, int], ...],
+                tuple[int, ...],
+                tuple[int, ...],
+                tuple[tuple[int, int], ...],
+            ],
+        ]
+    ]:
+        """What a lookup reports: ``rank``'s names, the best of each entity; none when
+        the best scores under ``threshold``, else those within ``margin`` of it, each
+        with its explanation as ``explain`` gives it."""
     def explain(
         self, query: tuple[Part, ...], fathers: bytes, name: int, first: int, /
     ) -> tuple[

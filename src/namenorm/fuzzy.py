@@ -429,9 +429,53 @@ class FuzzyIndex:
         """One name scored and explained by the kernel: what :meth:`score` gives, from
         the compiled scorer (a lookup explains the names it reports this way)."""
         read, fathers = self._kernel_query(query, father)
-        score, pairs, missing, extra, conflicts = (self._kernel_table or self._table()).explain(
+        why = (self._kernel_table or self._table()).explain(
             read, fathers, name, -1 if first is None else first
         )
+        return self._scored(query, name, *why)
+
+    def lookup(
+        self,
+        query: tuple[str, ...],
+        threshold: float,
+        margin: float,
+        first: int | None = None,
+        father: frozenset[str] = frozenset(),
+    ) -> list[Scored]:
+        """What a lookup reports, explained: the best name of each entity :meth:`rank`
+        finds with the floor ``threshold - margin``; nothing when the best scores
+        under ``threshold``, else the names within ``margin`` of it (two or more: a
+        tie). One kernel call (``Table.lookup``) does what ranking, choosing and
+        :meth:`explained` would."""
+        if not query:
+            return []
+        shortest = min(map(len, query))
+        if shortest < 2 and max(map(len, query)) < 2:
+            return []
+        bound = len(query) > 1 and shortest > 1
+        read, fathers = self._kernel_query(query, father)
+        found = (self._kernel_table or self._table()).lookup(
+            read,
+            fathers,
+            threshold - margin if bound else math.nan,
+            -1 if first is None else first,
+            self._scratch(),
+            threshold,
+            margin,
+        )
+        return [self._scored(query, name, *why) for name, why in found]
+
+    def _scored(
+        self,
+        query: tuple[str, ...],
+        name: int,
+        score: float,
+        pairs: tuple[tuple[int, int, float, int], ...],
+        missing: tuple[int, ...],
+        extra: tuple[int, ...],
+        conflicts: tuple[tuple[int, int], ...],
+    ) -> Scored:
+        """A name's explanation from the kernel's positions, as :meth:`score` words it."""
         found = self._names.get(name) or self._name(name)
         toks = found.texts
         return Scored(
@@ -505,6 +549,7 @@ class FuzzyIndex:
                 self._postings.starts,
                 self._postings.items,
                 self._kernel_params,
+                self.entities,
             )
         return self._kernel_table
 

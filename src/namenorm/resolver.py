@@ -189,19 +189,9 @@ class Resolver:
             return self._every(name, query, first, father)
         # A lookup needs only the names that could match or tie with a match, and
         # explains only those it reports.
-        entities = fuzzy.entities
-        seen: set[int] = set()
-        ranked: list[tuple[int, float]] = []
-        for number, score in fuzzy.rank(query, first, self.threshold - MARGIN, father):
-            entity = entities[number]
-            if entity not in seen:  # names come best first: an entity's first is its best
-                seen.add(entity)
-                ranked.append((number, score))
-        if not ranked or ranked[0][1] < self.threshold:
+        scored = fuzzy.lookup(query, self.threshold, MARGIN, first, father)
+        if not scored:
             return Resolution(name, None)
-        top = ranked[0][1]
-        reported = [r for r in ranked if top - r[1] < MARGIN]
-        scored = [fuzzy.explained(query, number, first, father) for number, _ in reported]
         qkey = " ".join(query)
         if len(scored) > 1:
             return Resolution(name, None, tuple(self._fuzzy_match(s, qkey) for s in scored))
