@@ -2029,11 +2029,6 @@ static void entries_free(entries *e) {
     free(e->slots);
 }
 
-/* The bit-parallel patterns of a thread's query readings, kept between calls with
-   their tables cleared (pattern_set clears what the previous text set), so that a
-   call need not zero 6 KB before it starts. */
-static _Thread_local pattern thread_patterns[SIDES];
-
 /* The distances a reading's consonants and skeleton have had, by the first row with
    the same string (rows of a block share a handful of skeletons): slots stamped with
    the reading they belong to, so that a new reading needs no clearing. A slot taken
@@ -2044,16 +2039,36 @@ typedef struct {
 } memo_slot;
 
 enum { MEMO_SLOTS = 1024, MEMO_PROBES = 4 };
-static _Thread_local memo_slot thread_memo[SIDES - 1][MEMO_SLOTS];
-static _Thread_local uint32_t thread_stamp;
+
+/* What a thread keeps between calls of near(): the bit-parallel patterns of its
+   query readings, with their tables cleared (pattern_set clears what the previous
+   text set, so that a call need not zero 6 KB before it starts), and the distance
+   memo with its stamp. */
+typedef struct {
+    pattern patterns[SIDES];
+    memo_slot memo[SIDES - 1][MEMO_SLOTS];
+    uint32_t stamp;
+} thread_state;
+
+static _Thread_local thread_state thread_states;
+
+/* This thread's state. Thread-local storage in a shared library is reached through
+   a call (__tls_get_addr), which the compiler would rather repeat than keep its
+   result: the address comes from a function it cannot see into, once per call. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static thread_state *this_thread(void) {
+    return &thread_states;
+}
 
 /* A new stamp for a new reading (0 marks an empty slot). */
-static uint32_t next_stamp(void) {
-    if (++thread_stamp == 0) {
-        memset(thread_memo, 0, sizeof thread_memo);
-        thread_stamp = 1;
+static uint32_t next_stamp(thread_state *ts) {
+    if (++ts->stamp == 0) {
+        memset(ts->memo, 0, sizeof ts->memo);
+        ts->stamp = 1;
     }
-    return thread_stamp;
+    return ts->stamp;
 }
 
 static Py_ssize_t memo_distance(memo_slot *memo, uint32_t stamp, uint32_t same,
@@ -2165,9 +2180,9 @@ static PyObject *rows_near(RowsObject *self, PyObject *args) {
         PyErr_NoMemory();
         goto done;
     }
-    patterns = thread_patterns;
-    /* thread-local storage is found by a call in a shared library: once per call */
-    memo_slot *memo_consonants = thread_memo[0], *memo_skeletons = thread_memo[1];
+    thread_state *ts = this_thread();
+    patterns = ts->patterns;
+    memo_slot *memo_consonants = ts->memo[0], *memo_skeletons = ts->memo[1];
     const unsigned char *is_bare = bare.buf;
     int failed = 0;
     Py_ssize_t kept = 0;
@@ -2179,7 +2194,7 @@ static PyObject *rows_near(RowsObject *self, PyObject *args) {
         int64_t c = spans[k];
         if (c != current) {
             current = c;
-            stamp = next_stamp();
+            stamp = next_stamp(ts);
             for (int s = 0; s < SIDES; s++) pattern_set(&patterns[s], q_text[s][c], q_len[s][c]);
         }
         for (int64_t at = spans[k + 1]; at < spans[k + 2] && !failed; at++) {
