@@ -372,7 +372,8 @@ class Neighbours:
     def _short_forms(self, code: str) -> list[int]:
         """The table parts whose spelling code is ``code`` with a short-form tail added
         or taken off."""
-        found = list(self._heads.get(code))
+        n = self._heads.index.get(code)  # most codes are no one's short form
+        found = list(self._heads.groups[n]) if n >= 0 else []
         for head in _heads(code):
             found.extend(self._parts_with_code(head))
         return found
