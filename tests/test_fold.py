@@ -6,7 +6,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from namenorm.fold import _confusables, _fold_text, fold, fold_around_comma, is_latin, unmix
+from namenorm.fold import (
+    _SPLIT_RE,
+    _confusables,
+    _fold_text,
+    fold,
+    fold_around_comma,
+    is_latin,
+    split_words,
+    unmix,
+)
 from namenorm.translit import has_cyrillic, is_cyrillic
 
 
@@ -116,3 +125,10 @@ def test_ascii_names_fold_as_any_text_does(text: str) -> None:
     """ASCII names take a short way (lower, apostrophes, split): the same tokens as
     every step of folding gives."""
     assert fold.__wrapped__(text) == _fold_text(text, None)  # type: ignore[attr-defined]
+
+
+@given(st.text())
+def test_words_are_the_runs_the_split_pattern_leaves(text: str) -> None:
+    """split_words() splits text of words and spaces at its spaces: the same words as
+    the general pattern gives, for any text."""
+    assert split_words(text) == [w for w in _SPLIT_RE.split(text) if w]

@@ -25,7 +25,9 @@ INVISIBLES = frozenset(
 """Characters that render as nothing (or nearly) and so can hide inside a name."""
 
 _INVISIBLE_RE = re.compile("[" + re.escape("".join(sorted(INVISIBLES))) + "]")
-_APOSTROPHE_RE = re.compile(r"(?<=[^\W\d_])['‘’ʼʻʽʾʿ`´ʹ](?=[^\W\d_])")
+_APOSTROPHES = "'‘’ʼʻʽʾʿ`´ʹ"
+_APOSTROPHE_RE = re.compile(rf"(?<=[^\W\d_])[{_APOSTROPHES}](?=[^\W\d_])")
+_ANY_APOSTROPHE_RE = re.compile(f"[{_APOSTROPHES}]")
 _LOOSE_MARKS_RE = re.compile("[\u0300-\u036f]")
 _SPLIT_RE = re.compile(r"[\W_]+")
 
@@ -115,13 +117,26 @@ def fold(name: str, lang: str | None = None) -> tuple[str, ...]:
 def _fold_text(name: str, lang: str | None) -> tuple[str, ...]:
     """:func:`fold` step by step, for text in any script."""
     # Loose combining marks (stress accents on Cyrillic vowels, say) would split words.
-    text = _APOSTROPHE_RE.sub("", _LOOSE_MARKS_RE.sub("", clean(name)))
-    words = [unmix(w) if not w.isascii() else w for w in _SPLIT_RE.split(text) if w]
+    text = _LOOSE_MARKS_RE.sub("", clean(name))
+    if _ANY_APOSTROPHE_RE.search(text):
+        text = _APOSTROPHE_RE.sub("", text)
+    words = split_words(text)
+    if _MAYBE_LATIN_RE.search(text):  # else no word can mix Latin with Cyrillic
+        words = [unmix(w) if not w.isascii() else w for w in words]
     scheme = None if text.isascii() else scheme_for(" ".join(words), lang)
     tokens: list[str] = []
     for word in words:
         tokens.extend(fold_word(word, scheme))
     return tuple(tokens)
+
+
+def split_words(text: str) -> list[str]:
+    """The words of a text: its runs of letters and digits (what ``[\\W_]+`` splits
+    off). Text of words and spaces only, as most names are, is split at its spaces."""
+    words = text.split()
+    if all(w.isalnum() for w in words):
+        return words
+    return [w for w in _SPLIT_RE.split(text) if w]
 
 
 def _ascii_words(text: str) -> tuple[str, ...]:
@@ -155,7 +170,7 @@ def fold_word(word: str, scheme: str | None = None) -> tuple[str, ...]:
     if word.isascii():
         return (word,)
     latin = to_latin(_LOOSE_MARKS_RE.sub("", word), scheme)
-    return tuple(t for t in _SPLIT_RE.split(latin.lower()) if t)
+    return tuple(split_words(latin.lower()))
 
 
 def key(tokens: tuple[str, ...] | list[str]) -> str:

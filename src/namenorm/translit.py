@@ -73,6 +73,13 @@ def _reveals() -> tuple[tuple[str, frozenset[str]], ...]:
     return tuple(sorted(found, key=lambda pair: (pair[0] != "uk", pair[0])))
 
 
+@lru_cache(maxsize=1)
+def _revealing() -> re.Pattern[str]:
+    """Any letter that reveals a scheme: without one, a name is in the default."""
+    letters = "".join(sorted({c for _, reveals in _reveals() for c in reveals}))
+    return re.compile(f"[{re.escape(letters)}]" if letters else "(?!)")
+
+
 _SHARED_I = "\u0456"  # і, shared by Belarusian and Ukrainian
 _NOT_BELARUSIAN = frozenset("ищ")
 """Letters Belarusian lacks: with і they reveal Ukrainian (Вінниця, Запоріжжя)."""
@@ -131,6 +138,8 @@ def scheme_for(text: str, lang: str | None = None) -> str:
     known = schemes()
     if lang in known:
         return lang
+    if not _revealing().search(text):  # most names: no revealing letter
+        return DEFAULT_SCHEME if DEFAULT_SCHEME in known else "any"
     letters = set(text)
     for scheme, reveals in _reveals():
         if letters & reveals:
