@@ -211,6 +211,14 @@ static int matches(const alternative *a, const unsigned char *s, size_t n, size_
     return 1;
 }
 
+/* Whether a rule may change s: some letter of s can start one of its matches. Most
+   rules meet no such letter in most parts, which this tells without a copy. */
+static int may_apply(const rule *r, const unsigned char *s, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (in_set(r->starts, s[i])) return 1;
+    return 0;
+}
+
 /* out = the rule applied to s (out must not be s). */
 static int apply_rule(const rule *r, const unsigned char *s, size_t n, text *out) {
     size_t longest = r->replacement_len > 1 ? (size_t)r->replacement_len : 1;
@@ -314,6 +322,7 @@ static int spell(const SpellerObject *self, const unsigned char *s, size_t n, sc
     memcpy(w->a.bytes, s, n);
     w->a.len = n;
     for (int r = 0; r < self->spelling.count; r++) {
+        if (!may_apply(&self->spelling.rules[r], w->a.bytes, w->a.len)) continue;
         if (apply_rule(&self->spelling.rules[r], w->a.bytes, w->a.len, &w->b) < 0) return -1;
         text t = w->a;
         w->a = w->b;
@@ -436,6 +445,7 @@ static PyObject *speller_codes(SpellerObject *self, PyObject *args) {
         const unsigned char *from = s;
         size_t from_len = n;
         if (r >= 0) {
+            if (!may_apply(&self->alternatives.rules[r], s, n)) continue; /* unchanged */
             if (apply_rule(&self->alternatives.rules[r], s, n, &other) < 0) goto memory;
             if (other.len == n && memcmp(other.bytes, s, n) == 0) continue;
             from = other.bytes;
