@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -21,6 +21,23 @@ from namenorm.score import FUZZY, MARGIN, RULE_SCORES, THRESHOLD, Match
 
 if TYPE_CHECKING:  # the fuzzy machinery is imported on the first fuzzy lookup
     from namenorm.fuzzy import Scored
+
+
+_Parts = Callable[[tuple[str, ...]], tuple[str, ...]]
+_Fathers = Callable[[tuple[str, ...]], frozenset[str]]
+_helpers: tuple[_Parts, _Fathers] | None = None
+
+
+def _fuzzy_helpers() -> tuple[_Parts, _Fathers]:
+    """``namenorm.fuzzy``'s parts() and fathers(), imported at the first fuzzy lookup
+    (the module imports numpy, which exact lookups and the filter never need) and
+    kept: an import statement in every lookup cost 2 us."""
+    global _helpers
+    if _helpers is None:
+        from namenorm.fuzzy import fathers, parts
+
+        _helpers = (parts, fathers)
+    return _helpers
 
 
 @dataclass(frozen=True)
@@ -174,8 +191,7 @@ class Resolver:
     def _fuzzy(self, name: str, tokens: tuple[str, ...], every: bool) -> Resolution:
         """Resolve a name no exact key reaches: best entity above the threshold, clear of
         the runner-up by MARGIN; else no match (ambiguous when the top ones are close)."""
-        from namenorm.fuzzy import fathers, parts
-
+        parts, fathers = _fuzzy_helpers()
         query = parts(tokens)
         first = None
         given = tokens[:-1]  # in natural order the last word is the surname
