@@ -80,8 +80,17 @@ static Py_ssize_t distance_dp(const unsigned char *a, Py_ssize_t m, const unsign
     return result;
 }
 
+/* The small functions of the comparison loop, inlined into it: their calls were
+   about 6% of the instructions of comparing a part with its rows. */
+#if defined(__GNUC__)
+#define ALWAYS_INLINE __attribute__((always_inline)) inline
+#else
+#define ALWAYS_INLINE inline
+#endif
+
 /* Levenshtein distance between a prepared pattern and a text (-1: out of memory). */
-static Py_ssize_t distance(const pattern *p, const unsigned char *text, Py_ssize_t n) {
+static ALWAYS_INLINE Py_ssize_t distance(const pattern *p, const unsigned char *text,
+                                         Py_ssize_t n) {
     Py_ssize_t m = p->len;
     if (m == 0) return n;
     if (n == 0) return m;
@@ -2110,8 +2119,9 @@ static uint32_t next_stamp(thread_state *ts) {
     return ts->stamp;
 }
 
-static Py_ssize_t memo_distance(memo_slot *memo, uint32_t stamp, uint32_t same,
-                                const pattern *p, const unsigned char *text, Py_ssize_t n) {
+static ALWAYS_INLINE Py_ssize_t memo_distance(memo_slot *memo, uint32_t stamp, uint32_t same,
+                                              const pattern *p, const unsigned char *text,
+                                              Py_ssize_t n) {
     uint32_t home = (same * 2654435761u) & (MEMO_SLOTS - 1);
     for (int probe = 0; probe < MEMO_PROBES; probe++) {
         memo_slot *m = &memo[(home + (uint32_t)probe) & (MEMO_SLOTS - 1)];
