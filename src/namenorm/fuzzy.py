@@ -404,19 +404,12 @@ class FuzzyIndex:
         The evidence, the bound and the scores are computed by the compiled kernel
         (``namenorm._kernel.Table.rank``), step for step as :meth:`candidates` does.
         """
-        if not query:
+        bound = _kernel_floor(query, floor)
+        if bound is None:
             return []
-        shortest = min(map(len, query))
-        if shortest < 2 and max(map(len, query)) < 2:
-            return []
-        bound = floor is not None and len(query) > 1 and shortest > 1
         read, fathers = self._kernel_query(query, father)
         return (self._kernel_table or self._table()).rank(
-            read,
-            fathers,
-            floor if bound and floor is not None else math.nan,
-            -1 if first is None else first,
-            self._scratch(),
+            read, fathers, bound, -1 if first is None else first, self._scratch()
         )
 
     def explained(
@@ -447,17 +440,14 @@ class FuzzyIndex:
         under ``threshold``, else the names within ``margin`` of it (two or more: a
         tie). One kernel call (``Table.lookup``) does what ranking, choosing and
         :meth:`explained` would."""
-        if not query:
+        bound = _kernel_floor(query, threshold - margin)
+        if bound is None:
             return []
-        shortest = min(map(len, query))
-        if shortest < 2 and max(map(len, query)) < 2:
-            return []
-        bound = len(query) > 1 and shortest > 1
         read, fathers = self._kernel_query(query, father)
         found = (self._kernel_table or self._table()).lookup(
             read,
             fathers,
-            threshold - margin if bound else math.nan,
+            bound,
             -1 if first is None else first,
             self._scratch(),
             threshold,
@@ -494,8 +484,8 @@ class FuzzyIndex:
     ) -> tuple[tuple[Part, ...], bytes]:
         """A query as the kernel reads it: its parts (each read once, see
         :meth:`_kernel_part`) and a byte per part that follows "son of" (none when no
-        part does). The last query read in this thread is kept: a lookup ranks a
-        query, then explains it."""
+        part does). The last query read in this thread is kept: ranking a query and
+        then explaining its names reads it once."""
         local = self._local
         last = getattr(local, "last_query", None)
         if last is not None and last[0] == query and last[1] == father:
@@ -868,6 +858,19 @@ class FuzzyIndex:
                 self._query_weights.clear()
             self._query_weights[part] = found
         return found
+
+
+def _kernel_floor(query: tuple[str, ...], floor: float | None) -> float | None:
+    """The floor the kernel prunes a query's candidates by (see :meth:`FuzzyIndex.
+    candidates`): None when the query has nothing to rank (no part of two letters),
+    NaN for no pruning (no floor; a lone part, or an initial, which the bound does
+    not cover)."""
+    if not query:
+        return None
+    shortest = min(map(len, query))
+    if shortest < 2 and max(map(len, query)) < 2:
+        return None
+    return floor if floor is not None and len(query) > 1 and shortest > 1 else math.nan
 
 
 def best_by_entity(scored: Sequence[Scored]) -> list[Scored]:

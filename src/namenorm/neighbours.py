@@ -303,7 +303,7 @@ class Neighbours:
         _tail_codes()
 
     def of(self, part: str) -> Near:
-        """The table parts that could be spellings of ``part``, best first."""
+        """The table parts that could be spellings of ``part`` (see :class:`Near`)."""
         found = self._seen.get(part)
         if found is None:
             self.prepare((part,))
