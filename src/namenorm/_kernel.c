@@ -1332,39 +1332,6 @@ static void ranking_call_free(ranking_call *call) {
     if (call->h.views != NULL) release(&call->h);
 }
 
-static PyObject *table_rank(TableObject *self, PyObject *args) {
-    PyObject *query_object, *fathers, *scratch_object;
-    double floor;
-    Py_ssize_t first;
-    if (!PyArg_ParseTuple(args, "O!SdnO:rank", &PyTuple_Type, &query_object, &fathers, &floor,
-                          &first, &scratch_object))
-        return NULL;
-    ranking_call call;
-    ranked *out = malloc((size_t)self->p.candidates * sizeof *out);
-    PyObject *result = NULL;
-    if (ranking_call_init(self, &call, query_object, fathers, scratch_object) < 0 || out == NULL)
-        goto done;
-    long kept = rank_names(self, call.qs, call.nq, floor, first, call.scratch, out);
-    if (kept < 0) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    result = PyList_New(kept);
-    for (long k = 0; result != NULL && k < kept; k++) {
-        PyObject *pair = Py_BuildValue("(Ld)", (long long)out[k].name, out[k].evidence);
-        if (pair == NULL) {
-            Py_CLEAR(result);
-            break;
-        }
-        PyList_SET_ITEM(result, k, pair);
-    }
-done:
-    if (out == NULL && !PyErr_Occurred()) PyErr_NoMemory();
-    ranking_call_free(&call);
-    free(out);
-    return result;
-}
-
 static PyObject *ints(const int *values, int n) {
     PyObject *out = PyTuple_New(n);
     if (out == NULL) return NULL;
@@ -1454,19 +1421,13 @@ static PyObject *table_explain(TableObject *self, PyObject *args) {
     return result;
 }
 
-/* lookup(query, fathers, floor, first, scratch, threshold, margin) -> list
-
-   What a lookup reports (namenorm.resolver.Resolver._fuzzy): the names rank() gives,
-   the first (best) of each entity; none when the best scores under `threshold`; else
-   those within `margin` of it, each explained: (name, (score, pairs, missing, extra,
-   conflicts)). */
-static PyObject *table_lookup(TableObject *self, PyObject *args) {
-    PyObject *query_object, *fathers, *scratch_object;
-    double floor, threshold, margin;
-    Py_ssize_t first;
-    if (!PyArg_ParseTuple(args, "O!SdnOdd:lookup", &PyTuple_Type, &query_object, &fathers,
-                          &floor, &first, &scratch_object, &threshold, &margin))
-        return NULL;
+/* rank() and lookup(): the ranking, then either every name with its score, or (when
+   `explain`) what a lookup reports: the first (best) name of each entity; none when
+   the best scores under `threshold`; else those within `margin` of it, each explained,
+   (name, (score, pairs, missing, extra, conflicts)). */
+static PyObject *ranking(TableObject *self, PyObject *query_object, PyObject *fathers,
+                         double floor, Py_ssize_t first, PyObject *scratch_object, int explain,
+                         double threshold, double margin) {
     ranking_call call;
     ranked *out = malloc((size_t)self->p.candidates * sizeof *out);
     PyObject *result = NULL;
@@ -1477,20 +1438,28 @@ static PyObject *table_lookup(TableObject *self, PyObject *args) {
         PyErr_NoMemory();
         goto done;
     }
-    long reported = 0;
-    for (long k = 0; k < kept; k++) { /* the first name of each entity is its best */
-        int32_t entity = self->entities[out[k].name];
-        int seen = 0;
-        for (long m = 0; m < reported && !seen; m++) seen = self->entities[out[m].name] == entity;
-        if (!seen) out[reported++] = out[k];
+    if (explain) {
+        long reported = 0;
+        for (long k = 0; k < kept; k++) { /* the first name of each entity is its best */
+            int32_t entity = self->entities[out[k].name];
+            int seen = 0;
+            for (long m = 0; m < reported && !seen; m++)
+                seen = self->entities[out[m].name] == entity;
+            if (!seen) out[reported++] = out[k];
+        }
+        if (reported > 0 && !(out[0].evidence >= threshold)) reported = 0;
+        kept = 0;
+        while (kept < reported && out[0].evidence - out[kept].evidence < margin) kept++;
     }
-    if (reported > 0 && !(out[0].evidence >= threshold)) reported = 0;
-    long within = 0;
-    while (within < reported && out[0].evidence - out[within].evidence < margin) within++;
-    result = PyList_New(within);
-    for (long k = 0; result != NULL && k < within; k++) {
-        PyObject *why = explanation(self, call.qs, call.nq, out[k].name, first);
-        PyObject *item = why ? Py_BuildValue("(LN)", (long long)out[k].name, why) : NULL;
+    result = PyList_New(kept);
+    for (long k = 0; result != NULL && k < kept; k++) {
+        PyObject *item;
+        if (explain) {
+            PyObject *why = explanation(self, call.qs, call.nq, out[k].name, first);
+            item = why ? Py_BuildValue("(LN)", (long long)out[k].name, why) : NULL;
+        } else {
+            item = Py_BuildValue("(Ld)", (long long)out[k].name, out[k].evidence);
+        }
         if (item == NULL) {
             Py_CLEAR(result);
             break;
@@ -1502,6 +1471,29 @@ done:
     ranking_call_free(&call);
     free(out);
     return result;
+}
+
+static PyObject *table_rank(TableObject *self, PyObject *args) {
+    PyObject *query_object, *fathers, *scratch_object;
+    double floor;
+    Py_ssize_t first;
+    if (!PyArg_ParseTuple(args, "O!SdnO:rank", &PyTuple_Type, &query_object, &fathers, &floor,
+                          &first, &scratch_object))
+        return NULL;
+    return ranking(self, query_object, fathers, floor, first, scratch_object, 0, 0.0, 0.0);
+}
+
+/* lookup(query, fathers, floor, first, scratch, threshold, margin) -> list (see
+   ranking; namenorm.resolver.Resolver._fuzzy). */
+static PyObject *table_lookup(TableObject *self, PyObject *args) {
+    PyObject *query_object, *fathers, *scratch_object;
+    double floor, threshold, margin;
+    Py_ssize_t first;
+    if (!PyArg_ParseTuple(args, "O!SdnOdd:lookup", &PyTuple_Type, &query_object, &fathers,
+                          &floor, &first, &scratch_object, &threshold, &margin))
+        return NULL;
+    return ranking(self, query_object, fathers, floor, first, scratch_object, 1, threshold,
+                   margin);
 }
 
 static int compare_int64(const void *a, const void *b) {

@@ -5,6 +5,16 @@ from array import array
 import numpy as np
 import numpy.typing as npt
 
+Explanation = tuple[
+    float,
+    tuple[tuple[int, int, float, int], ...],
+    tuple[int, ...],
+    tuple[int, ...],
+    tuple[tuple[int, int], ...],
+]
+"""A name's score and alignment: pairs (query part, table part, similarity, rule),
+table parts left out, query parts left over, contradicting pairs; all by position."""
+
 class Rows:
     """A table's part rows, held and checked once, for finding the neighbours of query
     parts (see ``namenorm.neighbours``)."""
@@ -118,33 +128,14 @@ class Table:
         threshold: float,
         margin: float,
         /,
-    ) -> list[
-        tuple[
-            int,
-            tuple[
-                float,
-                tuple[tuple[int, int, float, int], ...],
-                tuple[int, ...],
-                tuple[int, ...],
-                tuple[tuple[int, int], ...],
-            ],
-        ]
-    ]:
+    ) -> list[tuple[int, Explanation]]:
         """What a lookup reports: ``rank``'s names, the best of each entity; none when
         the best scores under ``threshold``, else those within ``margin`` of it, each
         with its explanation as ``explain`` gives it."""
     def explain(
         self, query: tuple[Part, ...], fathers: bytes, name: int, first: int, /
-    ) -> tuple[
-        float,
-        tuple[tuple[int, int, float, int], ...],
-        tuple[int, ...],
-        tuple[int, ...],
-        tuple[tuple[int, int], ...],
-    ]:
-        """One name's score and alignment: pairs (query part, table part, similarity,
-        rule), table parts left out, query parts left over, contradicting pairs; all
-        by position."""
+    ) -> Explanation:
+        """One name's score and alignment (see ``Explanation``)."""
 
 class Part:
     """A query part read once for one table (made by ``Table.part``)."""
