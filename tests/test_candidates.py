@@ -257,7 +257,7 @@ def test_kernel_parts_refuse_what_they_cannot_read(bundled: Resolver) -> None:
     mine = fuzzy._kernel_part("lukashenka")
     with pytest.raises(ValueError):  # one father flag per part
         table.rank((mine,), b"\1\1", 0.5, -1, scratch)
-    assert scratch.sum() == 0.0
+    assert not any(scratch)  # left zeroed
 
 
 def test_a_father_flag_makes_a_part_a_patronymic(bundled: Resolver) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from namenorm.keys import split_person
@@ -96,3 +99,21 @@ def test_every_bundled_style_spelling_resolves(bundled: Resolver) -> None:
         for style, spelling in entity.styles.items():
             match = bundled.lookup(spelling)
             assert match is not None and match.id == entity.id, (style, spelling)
+
+
+def test_a_fuzzy_lookup_does_not_import_numpy() -> None:
+    """numpy (a sixth of a second to import) serves only the Python reference
+    readings: a process that loads everything and looks up an unlisted spelling, the
+    fuzzy way, never imports it."""
+    code = (
+        "import sys\n"
+        "from namenorm.resolver import Resolver\n"
+        "r = Resolver.from_tables()\n"
+        "r.prepare()\n"
+        "m = r.resolve('Sviatlana Tsikhanouskaia').match\n"
+        "assert m is not None and m.rule == 'fuzzy', m\n"
+        "print('numpy' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"

@@ -2,9 +2,6 @@
 
 from array import array
 
-import numpy as np
-import numpy.typing as npt
-
 Explanation = tuple[
     float,
     tuple[tuple[int, int, float, int], ...],
@@ -97,7 +94,7 @@ class Table:
         own: int,
         least: float,
         common: int,
-        scratch: npt.NDArray[np.float64],
+        scratch: array[float],
         /,
     ) -> Part:
         """A query part read for this table: its neighbours (what ``Rows.near``
@@ -110,7 +107,7 @@ class Table:
         fathers: bytes,
         floor: float,
         first: int,
-        scratch: npt.NDArray[np.float64],
+        scratch: array[float],
         /,
     ) -> list[tuple[int, float]]:
         """Score the names a query's evidence leads to, as ``FuzzyIndex.candidates``
@@ -124,7 +121,7 @@ class Table:
         fathers: bytes,
         floor: float,
         first: int,
-        scratch: npt.NDArray[np.float64],
+        scratch: array[float],
         threshold: float,
         margin: float,
         /,

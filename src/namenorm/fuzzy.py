@@ -24,9 +24,7 @@ from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple
-
-import numpy as np
+from typing import TYPE_CHECKING, NamedTuple
 
 from namenorm._kernel import Part, Table
 from namenorm.fold import fold
@@ -40,8 +38,6 @@ from namenorm.neighbours import (
     SAME,
     SAME_CODE,
     SHORT,
-    Floats,
-    Ints,
     Near,
     Neighbours,
     PartCodes,
@@ -51,6 +47,9 @@ from namenorm.neighbours import RULES as NEAR_RULES
 from namenorm.neighbours import build as build_codes
 from namenorm.phonetic import speller
 from namenorm.store import Groups, KeyIndex, Strings
+
+if TYPE_CHECKING:  # numpy is imported by the Python readings only, not by lookups
+    from namenorm.neighbours import Floats, Ints
 
 CANDIDATES = 10
 """Names fully scored per query: the best by their blocking evidence."""
@@ -605,6 +604,8 @@ class FuzzyIndex:
         """
         found = self._evidence.get(part)
         if found is None:
+            import numpy as np
+
             read = self._kernel_part(part)
             raw, rare = read.evidence, read.rare
             n = len(raw) // 16
@@ -617,7 +618,9 @@ class FuzzyIndex:
 
     def evidence_by_numpy(self, nears: list[Near]) -> list[_Evidence]:
         """The evidence of several query parts' neighbours, read in one vectorised
-        numpy step: the reference the kernel's ``Table.evidence`` is tested against."""
+        numpy step: the reference the kernel's ``Table.part`` is tested against."""
+        import numpy as np
+
         parts = list(range(len(nears)))
         strong = [n.sims >= EVIDENCE_SIM for n in nears]
         counts = [int(np.count_nonzero(s)) for s in strong]
@@ -658,6 +661,8 @@ class FuzzyIndex:
     def _by_evidence(self, query: tuple[str, ...], nears: list[Near]) -> list[int]:
         """The names the query's neighbours lead to, most evidence first (ties by
         number); only the best few (CANDIDATES) are scored."""
+        import numpy as np
+
         found = [
             e for e in (self._evidence_of(p) for p in query) if len(e.names) or len(e.common_names)
         ]
@@ -670,7 +675,7 @@ class FuzzyIndex:
         else:
             # Sum per name in a dense scratch array (a part's names are distinct, so
             # fancy-index addition is exact), then read the sums back and clear them.
-            total = self._scratch()
+            total = np.frombuffer(self._scratch(), dtype=np.float64)  # a writable view
             for e in rare:
                 total[e.names] += e.evidence
             picked = [(e.names, e.evidence) for e in rare]
@@ -699,12 +704,11 @@ class FuzzyIndex:
                     break
         return chosen
 
-    def _scratch(self) -> Floats:
+    def _scratch(self) -> array[float]:
         """A zeroed array with a slot per name, one per thread."""
-        found: Floats | None = getattr(self._local, "scratch", None)
+        found: array[float] | None = getattr(self._local, "scratch", None)
         if found is None:  # once per thread
-            found = np.zeros(len(self.entities))
-            self._local.scratch = found
+            found = self._local.scratch = array("d", bytes(8 * len(self.entities)))
         return found
 
     def _could_reach(self, credits: dict[int, float], name: int, floor: float) -> bool:

@@ -31,9 +31,7 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING
 
 from namenorm._kernel import Rows
 from namenorm.keys import structure
@@ -77,9 +75,13 @@ RULES = (SAME, GIVEN, PATRONYMIC, SPELLING, EDIT, INITIAL, ARTICLE, SHORT)
 """Rule names, numbered by position (the rule arrays hold these numbers)."""
 _SAME, _GIVEN, _PATRONYMIC, _SPELLING, _EDIT, _INITIAL, _ARTICLE, _SHORT = range(len(RULES))
 
-Ints = npt.NDArray[np.int64]
-Floats = npt.NDArray[np.float64]
-Rules = npt.NDArray[np.int8]
+if TYPE_CHECKING:  # numpy is imported by the Python readings only, not by lookups
+    import numpy as np
+    import numpy.typing as npt
+
+    Ints = npt.NDArray[np.int64]
+    Floats = npt.NDArray[np.float64]
+    Rules = npt.NDArray[np.int8]
 
 
 @dataclass
@@ -191,6 +193,8 @@ class Near:
 
     def _read(self) -> tuple[Ints, Floats, Rules]:
         if self._arrays is None:
+            import numpy as np
+
             raw, n = self.raw, len(self.raw) // 17
             self._arrays = (
                 np.frombuffer(raw, np.int64, n, 0),
@@ -255,12 +259,12 @@ class Neighbours:
     def __init__(self, data: PartCodes, part_numbers: KeyIndex) -> None:
         self.part_numbers = part_numbers
         self._block_index = data.blocks.index
-        self._block_rows = np.frombuffer(data.blocks.groups.items, dtype=np.int64)
+        self._block_rows = data.blocks.groups.items
         self._block_starts = data.blocks.groups.starts
         self._codes = data.codes
-        self._owner = np.frombuffer(data.owner, dtype=np.int64)
+        self._owner = data.owner
         self._stripped = data.stripped
-        self._patronymic = np.frombuffer(data.patronymic, dtype=np.int64)
+        self._patronymic = data.patronymic
         self._rows = Rows(
             data.codes.blob,
             data.codes.offsets,
