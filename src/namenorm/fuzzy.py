@@ -396,9 +396,9 @@ class FuzzyIndex:
         floor: float | None = None,
         father: frozenset[str] = frozenset(),
     ) -> list[tuple[int, float]]:
-        """The names a lookup must weigh and their scores, best first: what
-        :meth:`candidates` finds, without the explanations (a lookup explains only
-        the names it reports, with :meth:`explained`).
+        """The names a lookup weighs and their scores, best first: what
+        :meth:`candidates` finds, without the explanations (:meth:`lookup` ranks the
+        same way, then explains only the names it reports).
 
         The evidence, the bound and the scores are computed by the compiled kernel
         (``namenorm._kernel.Table.rank``), step for step as :meth:`candidates` does.
@@ -419,7 +419,8 @@ class FuzzyIndex:
         father: frozenset[str] = frozenset(),
     ) -> Scored:
         """One name scored and explained by the kernel: what :meth:`score` gives, from
-        the compiled scorer (a lookup explains the names it reports this way)."""
+        the compiled scorer (the explanation :meth:`lookup` gives of each name it
+        reports)."""
         read, fathers = self._kernel_query(query, father)
         why = (self._kernel_table or self._table()).explain(
             read, fathers, name, -1 if first is None else first
@@ -483,8 +484,8 @@ class FuzzyIndex:
     ) -> tuple[tuple[Part, ...], bytes]:
         """A query as the kernel reads it: its parts (each read once, see
         :meth:`_kernel_part`) and a byte per part that follows "son of" (none when no
-        part does). The last query read in this thread is kept: ranking a query and
-        then explaining its names reads it once."""
+        part does). The last query read in this thread is kept, so that ranking a query
+        and then explaining its names one by one reads it once."""
         local = self._local
         last = getattr(local, "last_query", None)
         if last is not None and last[0] == query and last[1] == father:
