@@ -12,7 +12,8 @@
  *   distances   Levenshtein, bit-parallel;
  *   Speller     the phonetic rules, compiled from their regexes, and skeletons;
  *   key tables  Keys, the look-up of a store.KeyIndex (CRC-32, linear probing);
- *   Table       a lookup's evidence, ranking (rank) and explanation (explain);
+ *   Table       a query part read once (part: its evidence and weight), a query's
+ *               ranking (rank), explanation (explain), or both at once (lookup);
  *   Rows        a query part's blocking keys (spans) and neighbours (near).
  *
  * Each has a Python reference that tests hold it to.
@@ -1151,7 +1152,7 @@ static PyObject *table_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
         bad = t->starts[n] > t->starts[n + 1] ||
               t->role_offsets[n + 1] - t->role_offsets[n] != t->starts[n + 1] - t->starts[n];
     for (Py_ssize_t k = 0; !bad && k < n_items; k++) bad = t->items[k] < 0 || t->items[k] >= t->parts;
-    /* weights are positive (evidence() marks the names it has met by a weight) */
+    /* weights are positive (evidence_bytes() marks the names it has met by a weight) */
     for (Py_ssize_t k = 0; !bad && k < t->parts; k++) bad = !(t->weights[k] > 0.0);
     bad = bad || n_post_starts != t->parts + 1 || t->post_starts[t->parts] != (uint64_t)n_post_items;
     for (Py_ssize_t k = 0; !bad && k < t->parts; k++)
