@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
-import yaml
-
+from namenorm.cache import data_file
 from namenorm.translit import has_cyrillic, scheme_for
 
 
@@ -32,8 +30,7 @@ class Inflection:
 @lru_cache(maxsize=1)
 def inflection() -> Inflection:
     """Read ``data/inflection.yaml`` once."""
-    path = resources.files("namenorm") / "data" / "inflection.yaml"
-    raw = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    raw = data_file("inflection.yaml")
     rules = {
         str(lang): tuple((str(r["nominative"]), tuple(str(c) for c in r["cases"])) for r in entries)
         for lang, entries in raw["rules"].items()

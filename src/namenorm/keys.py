@@ -14,10 +14,8 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from importlib import resources
 
-import yaml
-
+from namenorm.cache import data_file
 from namenorm.fold import fold, key
 from namenorm.inflection import case_forms, nominatives
 from namenorm.table import Entity, Spelling
@@ -77,8 +75,7 @@ class NameStructure:
 @lru_cache(maxsize=1)
 def structure() -> NameStructure:
     """Read ``data/name_structure.yaml`` once."""
-    path = resources.files("namenorm") / "data" / "name_structure.yaml"
-    raw = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    raw = data_file("name_structure.yaml")
     return NameStructure(
         frozenset(str(p) for p in raw["particles"]),
         tuple(str(e) for e in raw["patronymic_endings"]),

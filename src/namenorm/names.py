@@ -12,20 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from importlib import resources
-from typing import Any
 
-import yaml
-from rapidfuzz.distance import Levenshtein
-
-from namenorm.cache import compiled
+from namenorm.cache import compiled, data_file
 from namenorm.fold import fold
 from namenorm.phonetic import skeleton_of_code, spelling
-
-
-def _load(name: str) -> Any:
-    path = resources.files("namenorm") / "data" / name
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
 
 
 def joined(text: str) -> str:
@@ -51,7 +41,7 @@ def _read_given_names() -> GivenNames:
     """Read and fold ``data/given_names.yaml``."""
     group_of: dict[str, str] = {}
     forms: dict[str, tuple[str, ...]] = {}
-    for group in _load("given_names.yaml")["groups"]:
+    for group in data_file("given_names.yaml")["groups"]:
         gid = str(group["id"])
         folded = tuple(dict.fromkeys(joined(str(f)) for f in group["forms"]))
         forms[gid] = folded
@@ -104,7 +94,7 @@ def patronymics() -> Patronymics:
 
 def _read_patronymics() -> Patronymics:
     """Read ``data/patronymics.yaml`` and precompute every father's-name base."""
-    raw = _load("patronymics.yaml")
+    raw = data_file("patronymics.yaml")
     suffixes = {str(s) for sexes in raw["suffixes"].values() for sfx in sexes.values() for s in sfx}
     min_stem = int(raw["min_stem"])
     endings = tuple(str(e) for e in raw["father_endings"])
@@ -174,6 +164,21 @@ def patronymic_group(part: str) -> str | None:
     # Fuzzily: a base with the same skeleton, one vowel or semivowel away (mikhayl ~ mikhail).
     for stem in stems:
         for code, gid in p.by_skeleton.get(skeleton_of_code(stem), ()):
-            if Levenshtein.distance(stem, code, score_cutoff=1) <= 1:
+            if within_one_edit(stem, code):
                 return gid
     return None
+
+
+def within_one_edit(a: str, b: str) -> bool:
+    """Whether one insertion, deletion or substitution (or none) makes ``a`` into ``b``."""
+    if len(a) > len(b):
+        a, b = b, a
+    if len(b) - len(a) > 1:
+        return False
+    start = 0
+    while start < len(a) and a[start] == b[start]:
+        start += 1
+    # After the common head, what is left must match with one letter of b skipped
+    # (lengths differ) or one letter of each changed (same length).
+    skip = start + (len(a) == len(b))
+    return a[skip:] == b[start + 1 :]

@@ -24,11 +24,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
-
-import yaml
 
 from namenorm._kernel import Speller
+from namenorm.cache import data_file
 
 _DOUBLE_RE = re.compile(r"(.)\1+")
 
@@ -51,8 +49,7 @@ class Rules:
 @lru_cache(maxsize=1)
 def rules() -> Rules:
     """Read and compile ``data/phonetic.yaml`` once."""
-    path = resources.files("namenorm") / "data" / "phonetic.yaml"
-    raw = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    raw = data_file("phonetic.yaml")
     classes = {
         str(letter): str(name) for name, letters in raw["classes"].items() for letter in letters
     }

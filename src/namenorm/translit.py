@@ -20,9 +20,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from namenorm.asciifold import ascii_fold
+from namenorm.cache import data_file
 
 DEFAULT_SCHEME = "ru"
 """The scheme for Cyrillic words that reveal no language of their own."""
@@ -50,7 +49,7 @@ def schemes() -> dict[str, Scheme]:
     for entry in sorted(folder.iterdir(), key=lambda p: p.name):
         if not entry.name.endswith(".yaml"):
             continue
-        raw = yaml.load(entry.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+        raw = data_file(f"translit/{entry.name}")
         samples = tuple((str(a), str(b)) for a, b in raw.get("samples") or ())
         scheme = Scheme(
             str(raw["id"]),
