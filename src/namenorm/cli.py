@@ -13,14 +13,16 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from namenorm import __version__, pipeline
+from namenorm.pipeline import decode, encode
 from namenorm.resolver import Resolution, Resolver
-from namenorm.rewrite import Scanner, Stream, decode, encode, positions
 from namenorm.score import THRESHOLD
-from namenorm.style import check_file, check_stream
 from namenorm.table import TableError
+
+if TYPE_CHECKING:  # each command imports what it alone uses
+    from namenorm.rewrite import Scanner
 
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
@@ -279,6 +281,8 @@ def _json_line(result: Resolution) -> str:
 
 
 def _filter(args: argparse.Namespace) -> int:
+    from namenorm.rewrite import Stream, positions
+
     scanner = _scanner(_resolver(args), args, args.to)
     read = pipeline.reader(sys.stdin.buffer.fileno())
     out = sys.stdout.buffer
@@ -305,6 +309,8 @@ def _filter(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from namenorm.style import check_file, check_stream
+
     scanner = _scanner(_resolver(args), args)
     status = 0
     for name in expand(args.paths):

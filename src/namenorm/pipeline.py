@@ -20,10 +20,27 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
-from namenorm.rewrite import Scanner, Segment, Stream
+    from namenorm.rewrite import Scanner, Segment, Stream
 
 READ_BYTES = 1 << 20
 """How much is read at once; also the size above which a line is cut."""
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 to text, keeping every invalid byte as a lone surrogate."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("utf-8", "surrogateescape")
+
+
+def encode(text: str) -> bytes:
+    """The exact inverse of :func:`decode`."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape")
+
 
 _worker: Callable[[bytes], bytes] | None = None
 """What a worker does to a batch of lines: set before the fork, so never pickled."""
@@ -113,6 +130,8 @@ def rewrite(
     processes; short reads (interactive input) and very long lines stay in process,
     so the first line's output never waits for the next line.
     """
+    from namenorm.rewrite import Stream  # lookups use this module, not the scanner
+
     stream = Stream(scanner, segment_bytes=READ_BYTES, track=False)
     if jobs <= 1:
         for segment in segments(read, stream):

@@ -16,11 +16,11 @@ from namenorm.fold import fold, fold_around_comma, key
 from namenorm.house import Target
 from namenorm.index import Hit, Index, load_index, named_in_case
 from namenorm.keys import FULL, INFLECTED, INFLECTED_NAME
-from namenorm.rewrite import Mention, Scanner
 from namenorm.score import FUZZY, MARGIN, RULE_SCORES, THRESHOLD, Match
 
 if TYPE_CHECKING:  # the fuzzy machinery is imported on the first fuzzy lookup
     from namenorm.fuzzy import Scored
+    from namenorm.rewrite import Mention, Scanner
 
 
 _Parts = Callable[[tuple[str, ...]], tuple[str, ...]]
@@ -281,6 +281,8 @@ class Resolver:
         """A text scanner for a style and target; ValueError for an unknown style."""
         found = self._scanners.get((style, to))
         if found is None:
+            from namenorm.rewrite import Scanner  # the scanner is for text, not lookups
+
             found = self._scanners[(style, to)] = Scanner(self.index, style=style, to=to)
         return found
 

@@ -27,6 +27,7 @@ from namenorm.fold import INVISIBLES, unmix
 from namenorm.house import Reading, Target, Writer
 from namenorm.index import INVISIBLE, SHORT_NAME, Index, named_in_case
 from namenorm.keys import INFLECTED, INFLECTED_NAME, LISTED
+from namenorm.pipeline import decode, encode
 
 _SCRIPT_CLASSES = bytes(
     ord("L")
@@ -124,22 +125,6 @@ def _followed_by_name(buf: bytes, end: int) -> bool:
         return False
     b = buf[end + 1]
     return 0x41 <= b <= 0x5A if b < 0x80 else _char_starting_at(buf, end + 1).isupper()
-
-
-def decode(data: bytes) -> str:
-    """UTF-8 to text, keeping every invalid byte as a lone surrogate."""
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("utf-8", "surrogateescape")
-
-
-def encode(text: str) -> bytes:
-    """The exact inverse of :func:`decode`."""
-    try:
-        return text.encode("utf-8")
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "surrogateescape")
 
 
 @dataclass(frozen=True)
