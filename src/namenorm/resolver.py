@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from namenorm.fold import fold, fold_around_comma, key
 from namenorm.house import Target
@@ -40,9 +39,9 @@ def _fuzzy_helpers() -> tuple[_Parts, _Fathers]:
     return _helpers
 
 
-@dataclass(frozen=True)
-class Resolution:
-    """The answer to one query: a match, or the entities it could not choose between."""
+class Resolution(NamedTuple):
+    """The answer to one query: a match, or the entities it could not choose between
+    (an immutable named tuple, as :class:`~namenorm.score.Match` is)."""
 
     query: str
     match: Match | None
