@@ -21,6 +21,17 @@ def test_strings_round_trip(texts: list[str]) -> None:
         assert packed[-1] == texts[-1]
 
 
+@given(st.lists(st.text(), max_size=5), st.integers(-8, 8))
+def test_strings_index_like_a_list(texts: list[str], index: int) -> None:
+    """Negative indexes count from the end; one out of range is an IndexError."""
+    packed = Strings.of(texts)
+    if -len(texts) <= index < len(texts):
+        assert packed[index] == texts[index]
+    else:
+        with pytest.raises(IndexError):
+            packed[index]
+
+
 @given(st.dictionaries(st.text(), st.integers(-(2**40), 2**40)), st.lists(st.text()))
 def test_key_index_matches_a_dict(mapping: dict[str, int], probes: list[str]) -> None:
     index = pickle.loads(pickle.dumps(KeyIndex.of(mapping.items())))
