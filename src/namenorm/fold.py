@@ -160,7 +160,8 @@ def fold_around_comma(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     if not name.isascii():
         return fold(head), fold(tail)
     tokens = fold(name)
-    count = len(_ascii_words(head.lower()))
+    words = head.split()  # letters and digits between spaces: its words are its tokens
+    count = len(words) if "".join(words).isalnum() else len(_ascii_words(head.lower()))
     return tokens[:count], tokens[count:]
 
 
