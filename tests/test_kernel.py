@@ -246,3 +246,18 @@ def test_spans_are_the_rows_of_the_blocking_keys(part: str) -> None:
         for start, end in neighbours._spans_of(code):
             want.extend((number, start, end))
     assert got == want
+
+
+@settings(max_examples=500, deadline=None)
+@given(query_parts)
+def test_near_finds_its_own_spans_when_given_none(part: str) -> None:
+    """Rows.near with spans=None gives what it gives with the spans of Rows.spans."""
+    table = sorted(set(NAMES) | {"ab", "ba", "aza", "kaz", "akz", "ivanov", "iv"})
+    neighbours = Neighbours(build(table), part_numbers(table))
+    rows = neighbours._rows
+    readings = tuple(c.encode() for c in codes(part))
+    query = (readings, bytes(len(readings)), False, -1, -1, -1)
+    rest = (array("q"), array("q"))
+    assert rows.near(*query, None, *rest) == rows.near(*query, rows.spans(readings), *rest)
+    with pytest.raises(ValueError):  # the spans' own checks still apply
+        rows.near((b"",), b"\0", False, -1, -1, -1, None, *rest)

@@ -41,6 +41,8 @@ def test_key_index_matches_a_dict(mapping: dict[str, int], probes: list[str]) ->
     for probe in probes:
         assert index.get(probe, -7) == mapping.get(probe, -7)
         assert index.get_by_python(probe, -7) == mapping.get(probe, -7)
+        encoded = probe.encode("utf-8", "surrogatepass")
+        assert index.get_raw(encoded, -7) == mapping.get(probe, -7)
     # once asked (the kernel's copy made), it still pickles, and alike
     again = pickle.loads(pickle.dumps(index))
     for key, value in mapping.items():

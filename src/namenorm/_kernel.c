@@ -2148,6 +2148,8 @@ static void offer_entry(entries *e, int64_t part, double sim, int rule) {
 /* How many pairs ahead the comparison loop asks for a row's record. */
 enum { PREFETCH_AHEAD = 6 };
 
+static int64_t *spans_of(const RowsObject *self, PyObject *codes, Py_ssize_t *n_out);
+
 static PyObject *rows_near(RowsObject *self, PyObject *args) {
     PyObject *codes, *spans_object, *extra_object, *short_object;
     Py_buffer bare;
@@ -2161,12 +2163,15 @@ static PyObject *rows_near(RowsObject *self, PyObject *args) {
     entries e = {NULL, 0, 0, 0, NULL, 0, 0};
     pattern *patterns = NULL;
     PyObject *result = NULL;
+    int64_t *own_spans = NULL; /* the spans, found here when the caller passes None */
     if (holder_init(&h, 3) < 0) {
         PyBuffer_Release(&bare);
         return NULL;
     }
-    Py_ssize_t n_codes = PyTuple_GET_SIZE(codes), n_spans, n_extra, n_short;
-    const int64_t *spans = hold(&h, spans_object, 8, &n_spans, 0);
+    Py_ssize_t n_codes = PyTuple_GET_SIZE(codes), n_spans = 0, n_extra, n_short;
+    const int64_t *spans = spans_object == Py_None
+                               ? (own_spans = spans_of(self, codes, &n_spans))
+                               : hold(&h, spans_object, 8, &n_spans, 0);
     const int64_t *extra = spans ? hold(&h, extra_object, 8, &n_extra, 0) : NULL;
     const int64_t *shorts = extra ? hold(&h, short_object, 8, &n_short, 0) : NULL;
     if (!shorts) goto done;
@@ -2346,6 +2351,7 @@ done:
         for (int side = 0; side < SIDES; side++) pattern_set(&patterns[side], NULL, 0);
     entries_free(&e);
     free(derived);
+    free(own_spans);
     release(&h);
     PyBuffer_Release(&bare);
     return result;
@@ -2394,9 +2400,9 @@ static void probe(const RowsObject *self, unsigned char *buffer, int deleted,
     found->blocks[found->count++] = block;
 }
 
-static PyObject *rows_spans(RowsObject *self, PyObject *args) {
-    PyObject *codes;
-    if (!PyArg_ParseTuple(args, "O!:spans", &PyTuple_Type, &codes)) return NULL;
+/* The spans (reading, start, end) of a tuple of ASCII codes, as int64 triples in a
+   malloc'd array (*n_out items); NULL with an exception set on bad codes or no memory. */
+static int64_t *spans_of(const RowsObject *self, PyObject *codes, Py_ssize_t *n_out) {
     Py_ssize_t n_codes = PyTuple_GET_SIZE(codes), longest = 0;
     for (Py_ssize_t c = 0; c < n_codes; c++) {
         PyObject *item = PyTuple_GET_ITEM(codes, c);
@@ -2411,12 +2417,13 @@ static PyObject *rows_spans(RowsObject *self, PyObject *args) {
     unsigned char *skeleton = malloc(room), *deletion = malloc(room), *buffer = malloc(room);
     probe_list found = {malloc((2 * (size_t)longest + 2) * sizeof(int64_t)), 0};
     int64_t *out = malloc(((size_t)n_codes * (2 * (size_t)longest + 2) * 3 + 1) * sizeof *out);
-    PyObject *result = NULL;
+    Py_ssize_t n = 0;
     if (!skeleton || !deletion || !buffer || !found.blocks || !out) {
         PyErr_NoMemory();
+        free(out);
+        out = NULL;
         goto done;
     }
-    Py_ssize_t n_out = 0;
     for (Py_ssize_t c = 0; c < n_codes; c++) {
         PyObject *item = PyTuple_GET_ITEM(codes, c);
         const unsigned char *code = (const unsigned char *)PyBytes_AS_STRING(item);
@@ -2435,17 +2442,27 @@ static PyObject *rows_spans(RowsObject *self, PyObject *args) {
             probe(self, buffer, 1, deletion, len - 1, mark, &found);
         }
         for (int k = 0; k < found.count; k++) {
-            out[n_out++] = c;
-            out[n_out++] = (int64_t)self->block_starts[found.blocks[k]];
-            out[n_out++] = (int64_t)self->block_starts[found.blocks[k] + 1];
+            out[n++] = c;
+            out[n++] = (int64_t)self->block_starts[found.blocks[k]];
+            out[n++] = (int64_t)self->block_starts[found.blocks[k] + 1];
         }
     }
-    result = PyBytes_FromStringAndSize((const char *)out, n_out * (Py_ssize_t)sizeof *out);
+    *n_out = n;
 done:
     free(skeleton);
     free(deletion);
     free(buffer);
     free(found.blocks);
+    return out;
+}
+
+static PyObject *rows_spans(RowsObject *self, PyObject *args) {
+    PyObject *codes;
+    if (!PyArg_ParseTuple(args, "O!:spans", &PyTuple_Type, &codes)) return NULL;
+    Py_ssize_t n = 0;
+    int64_t *out = spans_of(self, codes, &n);
+    if (out == NULL) return NULL;
+    PyObject *result = PyBytes_FromStringAndSize((const char *)out, n * (Py_ssize_t)sizeof *out);
     free(out);
     return result;
 }
@@ -2459,7 +2476,8 @@ static PyMethodDef rows_methods[] = {
      "near(codes, bare, fused, own, given, father, spans, extra, short) -> bytes\n\n"
      "The neighbours of one query part. codes: its spelling code per reading (ASCII\n"
      "bytes); bare: a byte per reading, 1 for a reading without the part's fused\n"
-     "article; spans: int64 triples (reading, start, end) into the block rows; extra:\n"
+     "article; spans: int64 triples (reading, start, end) into the block rows, or None\n"
+     "for those spans() gives (found here, without a second call); extra:\n"
      "parts that compare by their equivalences only; short: parts that are its short\n"
      "or compound form. Returns, for n neighbours in the order of their part numbers:\n"
      "the part numbers (int64), their similarities (float64), their rules (int8)."},

@@ -55,7 +55,7 @@ class Rows:
         own: int,
         given: int,
         father: int,
-        spans: bytes | array[int],
+        spans: bytes | array[int] | None,
         extra: array[int],
         short: array[int],
         /,
@@ -63,7 +63,8 @@ class Rows:
         """The neighbours of one query part (``codes``: a spelling code per reading,
         ASCII): for n of them, in the order of their part numbers, the part numbers
         (int64), their similarities (float64), their rules (int8). ``spans`` are
-        (reading, start, end) triples into the block rows; ``extra`` parts compare by
+        (reading, start, end) triples into the block rows, or None for those ``spans``
+        gives (found in the same call); ``extra`` parts compare by
         their equivalences only; ``short`` parts are the query part's short or
         compound form."""
 

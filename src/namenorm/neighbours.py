@@ -358,9 +358,9 @@ class Neighbours:
             own,
             -1 if group is None else self._group_numbers.get(group, -2),
             -1 if father is None else self._group_numbers.get(father, -2),
-            rows.spans(readings),
+            None,  # the kernel finds the rows under the readings' keys itself
             extra,
-            array("q", self._short_forms(readings[0].decode())),
+            array("q", self._short_forms(readings[0])),
         )
         return Near(found, own)
 
@@ -373,13 +373,14 @@ class Neighbours:
             found = self._group_parts[group] = [n for n in numbers if n >= 0]
         return found
 
-    def _short_forms(self, code: str) -> list[int]:
-        """The table parts whose spelling code is ``code`` with a short-form tail added
-        or taken off."""
-        n = self._heads.index.get(code)  # most codes are no one's short form
+    def _short_forms(self, code: bytes) -> list[int]:
+        """The table parts whose spelling code is ``code`` (ASCII, as the kernel reads
+        it) with a short-form tail added or taken off."""
+        n = self._heads.index.get_raw(code)  # most codes are no one's short form
         found = list(self._heads.groups[n]) if n >= 0 else []
-        for head in _heads(code):
-            found.extend(self._parts_with_code(head))
+        if code.endswith(_tail_bytes()):  # and most end with no tail
+            for head in _heads(code.decode()):
+                found.extend(self._parts_with_code(head))
         return found
 
     def _parts_with_code(self, code: str) -> list[int]:
@@ -422,6 +423,12 @@ class Neighbours:
 def _tail_codes() -> tuple[str, ...]:
     """The spelling codes of the short-form tails."""
     return tuple(dict.fromkeys(spelling(t) for t in structure().short_form_tails))
+
+
+@lru_cache(maxsize=1)
+def _tail_bytes() -> tuple[bytes, ...]:
+    """:func:`_tail_codes` as ASCII bytes."""
+    return tuple(t.encode() for t in _tail_codes())
 
 
 def _heads(code: str) -> list[str]:

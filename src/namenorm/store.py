@@ -112,13 +112,17 @@ class KeyIndex:
 
     def get(self, key: str, default: int = -1) -> int:
         """The value of ``key``, or ``default``."""
-        compiled = self._compiled
-        if compiled is None:
-            compiled = self._compiled = Keys(
-                self.keys.blob, self.keys.offsets, self.values, self.slots
-            )
-        found = compiled.get(key.encode("utf-8", "surrogatepass"))
+        found = (self._compiled or self._compile()).get(key.encode("utf-8", "surrogatepass"))
         return default if found is None else found
+
+    def get_raw(self, key: bytes, default: int = -1) -> int:
+        """:meth:`get` of a key already encoded (UTF-8, as the kernel reads it)."""
+        found = (self._compiled or self._compile()).get(key)
+        return default if found is None else found
+
+    def _compile(self) -> Keys:
+        self._compiled = Keys(self.keys.blob, self.keys.offsets, self.values, self.slots)
+        return self._compiled
 
     def get_by_python(self, key: str, default: int = -1) -> int:
         """:meth:`get`, read in Python: the reference the kernel's look-up is tested
