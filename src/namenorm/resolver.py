@@ -17,7 +17,7 @@ from namenorm.index import Hit, Index, load_index, named_in_case
 from namenorm.keys import FULL, INFLECTED, INFLECTED_NAME
 from namenorm.score import FUZZY, MARGIN, RULE_SCORES, THRESHOLD, Match
 
-if TYPE_CHECKING:  # the fuzzy machinery is imported on the first fuzzy lookup
+if TYPE_CHECKING:  # the fuzzy machinery and the text scanner: imported where first used
     from namenorm.fuzzy import Scored
     from namenorm.rewrite import Mention, Scanner
 
@@ -29,8 +29,8 @@ _helpers: tuple[_Parts, _Fathers] | None = None
 
 def _fuzzy_helpers() -> tuple[_Parts, _Fathers]:
     """``namenorm.fuzzy``'s parts() and fathers(), imported at the first fuzzy lookup
-    (the module imports numpy, which exact lookups and the filter never need) and
-    kept: an import statement in every lookup cost 2 us."""
+    (exact lookups and the filter never need the fuzzy machinery) and kept: an
+    import statement in every lookup cost 2 us."""
     global _helpers
     if _helpers is None:
         from namenorm.fuzzy import fathers, parts
