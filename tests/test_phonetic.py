@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 
 import pytest
@@ -210,9 +209,7 @@ def test_an_unknown_shape_falls_back_to_regexes(monkeypatch: pytest.MonkeyPatch)
     """With a rule the kernel cannot run, speller() is None and codes still come, from
     the regexes."""
     real = rules()
-    patched = dataclasses.replace(
-        real, spelling=(*real.spelling, (re.compile("z+"), "z", frozenset("z")))
-    )
+    patched = real._replace(spelling=(*real.spelling, (re.compile("z+"), "z", frozenset("z"))))
     monkeypatch.setattr(phonetic, "rules", lambda: patched)
     phonetic.speller.cache_clear()
     try:

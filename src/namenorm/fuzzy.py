@@ -22,7 +22,6 @@ import math
 import threading
 from array import array
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -89,8 +88,7 @@ CAP = 0.99
 """Fuzzy scores stay below an exact match's 1.0."""
 
 
-@dataclass
-class FuzzyData:
+class FuzzyData(NamedTuple):
     """How the fuzzy part of an index is stored: packed arrays that load at disk speed.
 
     Per name: its entity, its parts (numbers into ``parts``), their roles and its

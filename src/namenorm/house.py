@@ -12,8 +12,7 @@ but is still rewritten when all of them are written the same way.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal, NamedTuple, Protocol
 
 from namenorm.fold import is_latin
 from namenorm.keys import FULL, INFLECTED, SHORT, SURNAME, split_person
@@ -22,8 +21,7 @@ from namenorm.translit import is_cyrillic
 Target = Literal["canonical", "id"]
 
 
-@dataclass(frozen=True, slots=True)
-class Reading:
+class Reading(NamedTuple):
     """What a text pattern resolves to and becomes."""
 
     id: str | None

@@ -19,7 +19,6 @@ import os
 import pickle
 from array import array
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -108,8 +107,7 @@ class HitTable:
         )
 
 
-@dataclass
-class Patterns:
+class Patterns(NamedTuple):
     """The text side of an index: the automaton and what each of its patterns reaches."""
 
     automaton_bytes: bytes

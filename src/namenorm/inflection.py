@@ -8,15 +8,14 @@ to a surname, for the index, and backwards to a given name in running text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from namenorm.cache import data_file
 from namenorm.translit import has_cyrillic, scheme_for
 
 
-@dataclass(frozen=True)
-class Inflection:
+class Inflection(NamedTuple):
     """Per language, (nominative ending, case endings) in the order they are tried."""
 
     rules: dict[str, tuple[tuple[str, tuple[str, ...]], ...]]

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
+from typing import NamedTuple
 
 from namenorm.cache import data_file
 from namenorm.fold import fold, key
@@ -44,8 +44,7 @@ FULL = "full"
 """The shape of a full name (as opposed to SURNAME or INITIALS): what a rewrite writes."""
 
 
-@dataclass(frozen=True)
-class NameStructure:
+class NameStructure(NamedTuple):
     """Words that shape a personal name: particles joined to a surname, patronymic endings."""
 
     particles: frozenset[str]
@@ -64,33 +63,33 @@ class NameStructure:
     """Dropped from both sides by fuzzy matching (Dr, Sheikh, Haji)."""
     nasab: frozenset[str]
     """Say "son of" before a father's name (bin, ben, ibn)."""
-
-    @cached_property
-    def joining(self) -> frozenset[str]:
-        """Articles and compound heads and tails: a name with none of them keeps its
-        tokens as its fuzzy parts, which one set test tells."""
-        return self.articles | self.compound_heads | self.compound_tails
+    joining: frozenset[str]
+    """Articles and compound heads and tails: a name with none of them keeps its
+    tokens as its fuzzy parts, which one set test tells."""
 
 
 @lru_cache(maxsize=1)
 def structure() -> NameStructure:
     """Read ``data/name_structure.yaml`` once."""
     raw = data_file("name_structure.yaml")
+    articles = frozenset(str(a) for a in raw["articles"])
+    heads = frozenset(str(h) for h in raw["compound_heads"])
+    tails = frozenset(str(t) for t in raw["compound_tails"])
     return NameStructure(
         frozenset(str(p) for p in raw["particles"]),
         tuple(str(e) for e in raw["patronymic_endings"]),
-        frozenset(str(a) for a in raw["articles"]),
-        frozenset(str(h) for h in raw["compound_heads"]),
-        frozenset(str(t) for t in raw["compound_tails"]),
+        articles,
+        heads,
+        tails,
         tuple(str(a) for a in raw["fused_articles"]),
         tuple(str(t) for t in raw["short_form_tails"]),
         frozenset(str(t) for t in raw["titles"]),
         frozenset(str(t) for t in raw["nasab"]),
+        articles | heads | tails,
     )
 
 
-@dataclass(frozen=True)
-class PersonName:
+class PersonName(NamedTuple):
     """A person's name split into given names (with any patronymic) and surname, as written."""
 
     given: tuple[str, ...]
@@ -166,8 +165,7 @@ def natural_order(text: str) -> str:
     return " ".join((*person.given, person.surname))
 
 
-@dataclass(frozen=True)
-class Form:
+class Form(NamedTuple):
     """One way an entity is written: a listed spelling or a form derived from one."""
 
     text: str

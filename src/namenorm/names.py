@@ -10,8 +10,8 @@ Everything here works on folded parts (lowercase ASCII, :func:`namenorm.fold.fol
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
+from typing import NamedTuple
 
 from namenorm.cache import compiled, data_file
 from namenorm.fold import fold
@@ -23,8 +23,7 @@ def joined(text: str) -> str:
     return "".join(fold(text))
 
 
-@dataclass(frozen=True)
-class GivenNames:
+class GivenNames(NamedTuple):
     """The given-name groups: folded form -> group id, and each group's folded forms."""
 
     group_of: dict[str, str]
@@ -55,8 +54,7 @@ def given_group(part: str) -> str | None:
     return given_names().group_of.get(part)
 
 
-@dataclass(frozen=True)
-class Patronymics:
+class Patronymics(NamedTuple):
     """The rules of ``data/patronymics.yaml``, with suffixes folded and sorted longest first."""
 
     min_stem: int
@@ -70,19 +68,12 @@ class Patronymics:
     """Spelling code of a father's-name base -> group id (first group wins)."""
     by_skeleton: dict[str, tuple[tuple[str, str], ...]]
     """Skeleton of a base -> (spelling code, group id): for stems that differ by a vowel."""
-
-    @cached_property
-    def suffix_lengths(self) -> tuple[tuple[int, frozenset[str]], ...]:
-        """The suffixes by length, longest first: a part ends with at most one suffix
-        of each length, found by one set look-up instead of a test per suffix."""
-        lengths = sorted({len(s) for s in self.suffixes}, reverse=True)
-        return tuple((n, frozenset(s for s in self.suffixes if len(s) == n)) for n in lengths)
-
-    @cached_property
-    def last_letters(self) -> frozenset[str]:
-        """The last two letters of every suffix (all of a shorter one): a part ending
-        otherwise has no suffix, and most parts are told so by one set look-up."""
-        return frozenset(s[-2:] for s in self.suffixes)
+    suffix_lengths: tuple[tuple[int, frozenset[str]], ...]
+    """The suffixes by length, longest first: a part ends with at most one suffix of
+    each length, found by one set look-up instead of a test per suffix."""
+    last_letters: frozenset[str]
+    """The last two letters of every suffix (all of a shorter one): a part ending
+    otherwise has no suffix, and most parts are told so by one set look-up."""
 
 
 @lru_cache(maxsize=1)
@@ -110,6 +101,7 @@ def _read_patronymics() -> Patronymics:
     by_skeleton: dict[str, list[tuple[str, str]]] = {}
     for code, gid in bases.items():
         by_skeleton.setdefault(skeleton_of_code(code), []).append((code, gid))
+    lengths = sorted({len(s) for s in suffixes}, reverse=True)
     return Patronymics(
         min_stem=min_stem,
         suffixes=tuple(sorted(suffixes, key=len, reverse=True)),
@@ -120,6 +112,8 @@ def _read_patronymics() -> Patronymics:
         samples=tuple((str(p), str(g)) for p, g in raw["samples"]),
         bases=bases,
         by_skeleton={k: tuple(v) for k, v in by_skeleton.items()},
+        suffix_lengths=tuple((n, frozenset(s for s in suffixes if len(s) == n)) for n in lengths),
+        last_letters=frozenset(s[-2:] for s in suffixes),
     )
 
 

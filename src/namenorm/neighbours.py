@@ -29,9 +29,8 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from namenorm._kernel import Rows
 from namenorm.keys import structure
@@ -84,8 +83,7 @@ if TYPE_CHECKING:  # numpy is imported by the Python readings only, not by looku
     Rules = npt.NDArray[np.int8]
 
 
-@dataclass
-class PartCodes:
+class PartCodes(NamedTuple):
     """The stored comparison data of every table part.
 
     A *row* is one spelling code of one part: a part has one row per reading of its

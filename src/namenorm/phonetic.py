@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from namenorm._kernel import Speller
 from namenorm.cache import data_file
@@ -31,8 +31,7 @@ from namenorm.cache import data_file
 _DOUBLE_RE = re.compile(r"(.)\1+")
 
 
-@dataclass(frozen=True)
-class Rules:
+class Rules(NamedTuple):
     """The rules of ``data/phonetic.yaml``, compiled."""
 
     spelling: tuple[tuple[re.Pattern[str], str, frozenset[str] | None], ...]

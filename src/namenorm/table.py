@@ -9,12 +9,12 @@ which case the spelling is kept as ambiguous and never resolved to either).
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from namenorm.fold import fold
 from namenorm.fold import key as fold_key
@@ -29,12 +29,15 @@ MAX_NAME_CHARS = 300
 """A spelling longer than this is a mistake in the table, not a name."""
 
 
+NOTHING: Mapping[str, Any] = MappingProxyType({})
+"""An empty mapping that cannot be changed: the default of the records' mapping fields."""
+
+
 class TableError(ValueError):
     """A table that cannot be used; the message is one line naming file, line and entry."""
 
 
-@dataclass(frozen=True, slots=True)
-class Spelling:
+class Spelling(NamedTuple):
     """One listed spelling of an entity, with where it was written."""
 
     text: str
@@ -43,8 +46,7 @@ class Spelling:
     path: str
 
 
-@dataclass(frozen=True)
-class Entity:
+class Entity(NamedTuple):
     """One person, place or organisation and every spelling the tables list for it."""
 
     id: str
@@ -52,22 +54,21 @@ class Entity:
     canonical: str
     spellings: tuple[Spelling, ...]
     """The canonical spelling first, then the other listed names."""
-    styles: Mapping[str, str] = field(default_factory=dict)
+    styles: Mapping[str, str] = NOTHING
     short: tuple[str, ...] = ()
     """Explicit short forms (e.g. a surname used alone), beyond the derived ones."""
     path: str = ""
     line: int = 0
 
 
-@dataclass(frozen=True)
-class Table:
+class Table(NamedTuple):
     """Entities merged from one or more table files, validated and conflict-checked."""
 
     entities: tuple[Entity, ...]
     paths: tuple[str, ...]
     digest: str
     """Hash of the files' bytes and the options: the key of the compiled-index cache."""
-    ambiguous: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    ambiguous: Mapping[str, tuple[str, ...]] = NOTHING
     """Folded spellings listed under several entities (only with allow_conflicts)."""
 
 
@@ -101,7 +102,7 @@ def load_tables(
         for entity in parse(data, str(path)):
             previous = merged.get(entity.id)
             merged[entity.id] = entity if previous is None else _extend(previous, entity)
-    entities = tuple(e if e.type else dataclasses.replace(e, type="other") for e in merged.values())
+    entities = tuple(e if e.type else e._replace(type="other") for e in merged.values())
     ambiguous = _check_conflicts(entities, allow_conflicts)
     return Table(entities, tuple(str(p) for p in files), hasher.hexdigest(), ambiguous)
 

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 from namenorm.asciifold import ascii_fold
 from namenorm.cache import data_file
@@ -30,8 +29,7 @@ GENERIC_RULES = "::Any-Latin; ::Latin-ASCII;"
 """ICU's own transform for every script without a scheme of ours."""
 
 
-@dataclass(frozen=True)
-class Scheme:
+class Scheme(NamedTuple):
     """A transliteration scheme: ICU rules with the samples that document and test them."""
 
     id: str
