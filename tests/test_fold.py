@@ -7,16 +7,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from namenorm.fold import (
+    _PLAIN_CYRILLIC_RE,
     _SPLIT_RE,
     _confusables,
+    _fold_any,
+    _fold_plain,
     _fold_text,
+    clean,
     fold,
     fold_around_comma,
     is_latin,
     split_words,
     unmix,
 )
-from namenorm.translit import has_cyrillic, is_cyrillic
+from namenorm.translit import has_cyrillic, is_cyrillic, scheme_for
 
 
 @pytest.mark.parametrize(
@@ -132,3 +136,34 @@ def test_words_are_the_runs_the_split_pattern_leaves(text: str) -> None:
     """split_words() splits text of words and spaces at its spaces: the same words as
     the general pattern gives, for any text."""
     assert split_words(text) == [w for w in _SPLIT_RE.split(text) if w]
+
+
+PLAIN_LETTERS = "абвгдеёжзийклмнопрстуфхцчшщъыьэюяіїєґўђѓѕјљњћќџ"
+"""Lowercase letters of the plain Cyrillic fast path, Serbian and Macedonian ones
+included: the schemes leave those to the general way."""
+
+
+@given(
+    st.lists(st.text(alphabet=PLAIN_LETTERS, min_size=1, max_size=10), min_size=1, max_size=4),
+    st.sampled_from([" ", "  ", "\t"]),
+    st.sampled_from([None, "ru", "be", "uk", "sr"]),
+)
+def test_plain_cyrillic_names_fold_as_every_step_does(
+    words: list[str], space: str, lang: str | None
+) -> None:
+    """A name of Cyrillic letters between spaces takes a short way (one scheme, a word
+    memo, no checks that cannot apply): the same tokens as every step gives."""
+    text = space.join(words)
+    assert _PLAIN_CYRILLIC_RE.fullmatch(text)
+    assert _fold_plain(text.split(), scheme_for(text, lang)) == _fold_any(text, lang)
+
+
+@pytest.mark.parametrize(
+    "name", ["Жељка Цвијановић", "  Лукашэнка  Аляксандр ", "ЛУКАШЕНКО, Виктор", "Юр'евіч"]
+)
+def test_short_and_general_ways_agree_on_names(name: str) -> None:
+    """Letters the scheme leaves (Serbian љ), extra spaces, a comma and an apostrophe:
+    fold() gives every step's tokens, in ASCII."""
+    got = fold.__wrapped__(name)  # type: ignore[attr-defined]
+    assert got == _fold_any(clean(name), None)
+    assert all(t.isascii() for t in got)

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from namenorm.translit import has_cyrillic, is_cyrillic, scheme_for, to_latin
+from namenorm.translit import has_cyrillic, is_cyrillic, scheme_for, to_latin, transliterator
 
 INVISIBLES = frozenset(
     "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e"
@@ -114,10 +114,51 @@ def fold(name: str, lang: str | None = None) -> tuple[str, ...]:
     return _fold_text(name, lang)
 
 
+_PLAIN_CYRILLIC_RE = re.compile(r"\s*[\u0430-\u045f\u0491]+(?:\s+[\u0430-\u045f\u0491]+)*\s*")
+"""Casefolded text of Russian, Belarusian and Ukrainian letters between spaces, as most
+Cyrillic names are: nothing in it for folding's other steps (marks, apostrophes,
+Latin homoglyphs, other separators) to do."""
+
+_PLAIN_WORDS: dict[str, dict[str, tuple[str, ...]]] = {}
+"""Scheme -> plain Cyrillic word -> its tokens: the words of :func:`_fold_plain`."""
+
+
 def _fold_text(name: str, lang: str | None) -> tuple[str, ...]:
     """:func:`fold` step by step, for text in any script."""
+    text = clean(name)
+    if _PLAIN_CYRILLIC_RE.fullmatch(text):
+        return _fold_plain(text.split(), scheme_for(text, lang))
+    return _fold_any(text, lang)
+
+
+def _fold_plain(words: list[str], scheme: str) -> tuple[str, ...]:
+    """The tokens of plain Cyrillic words (see ``_PLAIN_CYRILLIC_RE``): each word
+    romanised by the scheme, as :func:`fold_word` does, without the checks that cannot
+    apply; remembered per word (a batch of names repeats its given names)."""
+    known = _PLAIN_WORDS.get(scheme)
+    if known is None or len(known) > 1 << 16:
+        known = _PLAIN_WORDS[scheme] = {}
+    tokens: list[str] = []
+    compiled = None
+    for word in words:
+        found = known.get(word)
+        if found is None:
+            if compiled is None:
+                compiled = transliterator(scheme)
+            latin: str = compiled.transliterate(word)
+            # ICU leaves a letter outside the scheme (Serbian љ, say): the general way
+            found = (
+                tuple(split_words(latin.lower())) if latin.isascii() else fold_word(word, scheme)
+            )
+            known[word] = found
+        tokens.extend(found)
+    return tuple(tokens)
+
+
+def _fold_any(text: str, lang: str | None) -> tuple[str, ...]:
+    """:func:`fold` of cleaned text in any script, every step taken."""
     # Loose combining marks (stress accents on Cyrillic vowels, say) would split words.
-    text = _LOOSE_MARKS_RE.sub("", clean(name))
+    text = _LOOSE_MARKS_RE.sub("", text)
     if _ANY_APOSTROPHE_RE.search(text):
         text = _APOSTROPHE_RE.sub("", text)
     words = split_words(text)
