@@ -145,17 +145,20 @@ included: the schemes leave those to the general way."""
 
 @given(
     st.lists(st.text(alphabet=PLAIN_LETTERS, min_size=1, max_size=10), min_size=1, max_size=4),
-    st.sampled_from([" ", "  ", "\t"]),
+    st.sampled_from([" ", "  ", "\t", ", ", ","]),
     st.sampled_from([None, "ru", "be", "uk", "sr"]),
 )
 def test_plain_cyrillic_names_fold_as_every_step_does(
     words: list[str], space: str, lang: str | None
 ) -> None:
-    """A name of Cyrillic letters between spaces takes a short way (one scheme, a word
-    memo, no checks that cannot apply): the same tokens as every step gives."""
+    """A name of Cyrillic letters between spaces and commas takes a short way (one
+    scheme, a word memo, no checks that cannot apply): the same tokens as every step
+    gives."""
     text = space.join(words)
     assert _PLAIN_CYRILLIC_RE.fullmatch(text)
-    assert _fold_plain(text.split(), scheme_for(text, lang)) == _fold_any(text, lang)
+    assert _fold_plain(text.replace(",", " ").split(), scheme_for(text, lang)) == _fold_any(
+        text, lang
+    )
 
 
 @pytest.mark.parametrize(

@@ -114,10 +114,12 @@ def fold(name: str, lang: str | None = None) -> tuple[str, ...]:
     return _fold_text(name, lang)
 
 
-_PLAIN_CYRILLIC_RE = re.compile(r"\s*[\u0430-\u045f\u0491]+(?:\s+[\u0430-\u045f\u0491]+)*\s*")
-"""Casefolded text of Russian, Belarusian and Ukrainian letters between spaces, as most
-Cyrillic names are: nothing in it for folding's other steps (marks, apostrophes,
-Latin homoglyphs, other separators) to do."""
+_PLAIN_CYRILLIC_RE = re.compile(
+    r"[\s,]*[\u0430-\u045f\u0491]+(?:[\s,]+[\u0430-\u045f\u0491]+)*[\s,]*"
+)
+"""Casefolded text of Russian, Belarusian and Ukrainian letters between spaces and
+commas, as most Cyrillic names are ("лукашэнка, аляксандр"): nothing in it for
+folding's other steps (marks, apostrophes, Latin homoglyphs, other separators) to do."""
 
 _PLAIN_WORDS: dict[str, dict[str, tuple[str, ...]]] = {}
 """Scheme -> plain Cyrillic word -> its tokens: the words of :func:`_fold_plain`."""
@@ -127,7 +129,7 @@ def _fold_text(name: str, lang: str | None) -> tuple[str, ...]:
     """:func:`fold` step by step, for text in any script."""
     text = clean(name)
     if _PLAIN_CYRILLIC_RE.fullmatch(text):
-        return _fold_plain(text.split(), scheme_for(text, lang))
+        return _fold_plain(text.replace(",", " ").split(), scheme_for(text, lang))
     return _fold_any(text, lang)
 
 
