@@ -23,6 +23,16 @@ HERE = Path(__file__).parent
 TINY = HERE / "data" / "tiny.yaml"
 
 
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance, the textbook way: the reference for the fast ones."""
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        diagonal, row[0] = row[0], i
+        for j, y in enumerate(b, 1):
+            diagonal, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, diagonal + (x != y))
+    return row[-1]
+
+
 @pytest.fixture(scope="session")
 def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("cache")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from array import array
 
 import pytest
+from conftest import edit_distance
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -31,21 +32,11 @@ from namenorm.store import KeyIndex
 letters = st.text(alphabet="abcSHz", max_size=80)
 
 
-def reference(a: str, b: str) -> int:
-    """Levenshtein distance, the textbook way."""
-    row = list(range(len(b) + 1))
-    for i, x in enumerate(a, 1):
-        diagonal, row[0] = row[0], i
-        for j, y in enumerate(b, 1):
-            diagonal, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, diagonal + (x != y))
-    return row[-1]
-
-
 @settings(max_examples=3000, deadline=None)
 @given(letters, letters)
 def test_levenshtein_matches_the_textbook_distance(a: str, b: str) -> None:
     """Short and long strings alike (the bit-parallel path stops at 64 letters)."""
-    assert levenshtein(a.encode(), b.encode()) == reference(a, b)
+    assert levenshtein(a.encode(), b.encode()) == edit_distance(a, b)
 
 
 def test_levenshtein_at_the_64_letter_boundary() -> None:
@@ -53,14 +44,14 @@ def test_levenshtein_at_the_64_letter_boundary() -> None:
     for m in (63, 64, 65):
         a = ("ab" * 40)[:m]
         for b in (a, a[1:], "b" + a, a[:-1] + "z", "z" * 70, ""):
-            assert levenshtein(a.encode(), b.encode()) == reference(a, b)
+            assert levenshtein(a.encode(), b.encode()) == edit_distance(a, b)
 
 
 def python_sim(a: str, b: str) -> float:
     """The pair similarity as the neighbours module defines it."""
-    d = reference(a, b)
-    dc = reference(consonants(a), consonants(b))
-    dk = reference(skeleton_of_code(a), skeleton_of_code(b))
+    d = edit_distance(a, b)
+    dc = edit_distance(consonants(a), consonants(b))
+    dk = edit_distance(skeleton_of_code(a), skeleton_of_code(b))
     cost = VOWEL_COST * max(d - dc, 0) + SWAP_COST * max(dc - dk, 0) + dk
     return max(0.0, SAME_CODE - cost / (0.5 * max(len(a), len(b)) + 1.0))
 
