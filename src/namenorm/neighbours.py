@@ -292,6 +292,7 @@ class Neighbours:
         self._fused_articles = structure().fused_articles
         self._group_numbers = {g: n for n, g in enumerate(data.groups.as_list())}
         self._heads = data.heads
+        self._head_keys = data.heads.index.table()
         self._by_father: dict[int, list[int]] | None = None
         self._seen: dict[str, Near] = {}
         self._group_parts: dict[str, list[int]] = {}
@@ -374,8 +375,8 @@ class Neighbours:
     def _short_forms(self, code: bytes) -> list[int]:
         """The table parts whose spelling code is ``code`` (ASCII, as the kernel reads
         it) with a short-form tail added or taken off."""
-        n = self._heads.index.get_raw(code)  # most codes are no one's short form
-        found = list(self._heads.groups[n]) if n >= 0 else []
+        n = self._head_keys.get(code)  # most codes are no one's short form
+        found = [] if n is None else list(self._heads.groups[n])
         if code.endswith(_tail_bytes()):  # and most end with no tail
             for head in _heads(code.decode()):
                 found.extend(self._parts_with_code(head))

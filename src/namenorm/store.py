@@ -112,16 +112,14 @@ class KeyIndex:
 
     def get(self, key: str, default: int = -1) -> int:
         """The value of ``key``, or ``default``."""
-        found = (self._compiled or self._compile()).get(key.encode("utf-8", "surrogatepass"))
+        found = (self._compiled or self.table()).get(key.encode("utf-8", "surrogatepass"))
         return default if found is None else found
 
-    def get_raw(self, key: bytes, default: int = -1) -> int:
-        """:meth:`get` of a key already encoded (UTF-8, as the kernel reads it)."""
-        found = (self._compiled or self._compile()).get(key)
-        return default if found is None else found
-
-    def _compile(self) -> Keys:
-        self._compiled = Keys(self.keys.blob, self.keys.offsets, self.values, self.slots)
+    def table(self) -> Keys:
+        """The kernel's copy, whose ``get`` takes a key's UTF-8 bytes and gives its
+        value or None: for callers that hold bytes and look up often."""
+        if self._compiled is None:
+            self._compiled = Keys(self.keys.blob, self.keys.offsets, self.values, self.slots)
         return self._compiled
 
     def get_by_python(self, key: str, default: int = -1) -> int:
