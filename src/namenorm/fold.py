@@ -206,8 +206,7 @@ def fold_around_comma(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     if not name.isascii():
         return fold(head), fold(tail)
     tokens = fold(name)
-    words = head.split()  # letters and digits between spaces: its words are its tokens
-    count = len(words) if "".join(words).isalnum() else len(_ascii_words(head.lower()))
+    count = len(_ascii_words(head.lower()))  # a plain head is split without a regex
     return tokens[:count], tokens[count:]
 
 
