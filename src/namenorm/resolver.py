@@ -194,8 +194,7 @@ class Resolver:
         query = parts(tokens)
         first = None
         given = tokens[:-1]  # in natural order the last word is the surname
-        _, comma, tail = name.partition(",")
-        if comma and tail.strip():
+        if "," in name and name.partition(",")[2].strip():
             head_tokens, given = fold_around_comma(name)
             first = len(parts(head_tokens))
         fuzzy = self.index.fuzzy
@@ -234,18 +233,21 @@ class Resolver:
         return Resolution(name, self._fuzzy_match(top, qkey), others=others, near=near)
 
     def _fuzzy_match(self, scored: Scored, query_key: str) -> Match:
+        # positional: a named tuple takes keywords at twice the cost
+        _, entity, score, spelling, pairs, missing, extra, conflicts = scored
+        index = self.index
         return Match(
-            id=self.index.ids[scored.entity],
-            canonical=self.index.canonicals[scored.entity],
-            score=scored.score,
-            rule=FUZZY,
-            spelling=scored.spelling,
-            form=scored.spelling,
-            key=query_key,
-            pairs=scored.pairs,
-            missing=scored.missing,
-            extra=scored.extra,
-            conflicts=scored.conflicts,
+            index.ids[entity],
+            index.canonicals[entity],
+            score,
+            FUZZY,
+            spelling,
+            spelling,  # the form a fuzzy match reached is the listed spelling
+            query_key,
+            pairs,
+            missing,
+            extra,
+            conflicts,
         )
 
     def prepare(self) -> None:
