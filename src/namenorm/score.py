@@ -89,15 +89,18 @@ class Match(NamedTuple):
 
     def alignment(self) -> str:
         """The fuzzy alignment in one line: ``zumar~zomor 0.80 edit; abbud=abbud; -latif/g``."""
+        # (every fuzzy answer of a lookup prints this line: the leftovers, most often
+        # none, are only read when there are some)
         items = [
-            f"{p.query}={p.table}"
-            if p.rule == "same"
-            else f"{p.query}~{p.table} {p.score:.2f} {p.rule}"
-            for p in self.pairs
+            f"{query}={table}" if rule == "same" else f"{query}~{table} {score:.2f} {rule}"
+            for query, table, score, rule in self.pairs
         ]
-        items += [f"{q}≠{t} conflict" for q, t in self.conflicts]
-        items += [f"-{m}" for m in self.missing]
-        items += [f"+{e}" for e in self.extra]
+        if self.conflicts:
+            items += [f"{q}≠{t} conflict" for q, t in self.conflicts]
+        if self.missing:
+            items += [f"-{m}" for m in self.missing]
+        if self.extra:
+            items += [f"+{e}" for e in self.extra]
         return "; ".join(items)
 
     def describe(self, indent: str = "") -> list[str]:
