@@ -117,3 +117,24 @@ def test_a_fuzzy_lookup_does_not_import_numpy() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"
+
+
+def test_prepare_builds_what_the_first_names_would() -> None:
+    """After prepare(), a batch pays for its own names only: a fresh process that
+    prepares, then folds a mixed-script and a revealing name and reads a case form,
+    builds none of the lazy tables on the way."""
+    code = (
+        "from namenorm import fold, inflection, translit\n"
+        "from namenorm.resolver import Resolver\n"
+        "Resolver.from_tables().prepare()\n"
+        "lazies = (fold._confusables, translit._revealing, inflection.inflection)\n"
+        "before = [f.cache_info().misses for f in lazies]\n"
+        "assert fold.fold('Luk\\u0430shenko') == ('lukashenko',)\n"
+        "fold.fold('Алесь Бяляцкі')\n"  # і reveals Belarusian
+        "inflection.nominatives('Аляксандра')\n"
+        "after = [f.cache_info().misses for f in lazies]\n"
+        "print(before == after)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True"

@@ -73,6 +73,12 @@ def _confusables() -> tuple[dict[str, str], dict[str, str]]:
     return cyr_to_lat, lat_to_cyr
 
 
+def load() -> None:
+    """Build now the homoglyph tables a word mixing Latin and Cyrillic needs (from
+    ICU, about a millisecond), rather than in the middle of the first batch that has one."""
+    _confusables()
+
+
 def unmix(word: str) -> str:
     """Fold homoglyphs in a word that mixes Latin and Cyrillic into its main script.
 

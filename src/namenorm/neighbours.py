@@ -303,7 +303,7 @@ class Neighbours:
         self.part_numbers.get("")
         self._heads.get("")
         self._sons("")
-        _tail_codes()
+        _tail_bytes()
 
     def of(self, part: str) -> Near:
         """The table parts that could be spellings of ``part`` (see :class:`Near`)."""

@@ -252,16 +252,21 @@ class Resolver:
 
     def prepare(self) -> None:
         """Load every part lookups need now, rather than at the first query that needs it:
-        the index, the fuzzy machinery and its data, the transliterators.
+        the index, the fuzzy machinery and its data, the transliterators, the
+        homoglyph tables and the case-form rules.
 
         A batch then pays for its names only, and worker processes forked afterwards
         share what is loaded instead of each reading it again.
         """
+        from namenorm.fold import load as load_homoglyphs
+        from namenorm.inflection import inflection
         from namenorm.translit import load as load_transliterators
 
         self.index.keys  # noqa: B018
         self.index.fuzzy.load()
         load_transliterators()
+        load_homoglyphs()
+        inflection()
 
     def lookup(self, name: str) -> Match | None:
         """The entity a name stands for, or None (no match, or ambiguous)."""
