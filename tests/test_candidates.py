@@ -19,6 +19,7 @@ import yaml
 from namenorm import fuzzy as fuzzy_module
 from namenorm.fold import fold
 from namenorm.fuzzy import EVIDENCE_SIM, FuzzyIndex, build, fathers, parts
+from namenorm.names import given_group, patronymic_group
 from namenorm.resolver import Resolver
 from namenorm.table import bundled_table_path
 
@@ -225,6 +226,24 @@ def test_kernel_part_weight_is_the_python_weight(bundled: Resolver) -> None:
         assert fuzzy._kernel_part(part).weight == want, part
         kinds.add("initial" if near is None else "own" if near.own >= 0 else len(near.parts) > 0)
     assert kinds == {"initial", "own", True, False}, kinds
+
+
+def test_neighbours_carry_the_groups_the_part_revealed(bundled: Resolver) -> None:
+    """A part's neighbours say what reading it found: its given-name group and, past
+    five letters, the father it is a patronymic of; the kernel's part is flagged from
+    them, so they must be what names.given_group and names.patronymic_group say."""
+    fuzzy = FuzzyIndex(bundled.index._fuzzy_data)  # type: ignore[arg-type]
+    extra = {"aleksandr", "oleksandrovich", "ryhoravich", "grigorievich", "ivanovna"}
+    query_parts = sorted({p for q in QUERIES for p in parts(fold(q)) if len(p) > 1} | extra)
+    fuzzy.prepare(query_parts)
+    seen = {"given": 0, "father": 0}
+    for part in query_parts:
+        near = fuzzy.neighbours.of(part)
+        assert near.given == given_group(part), part
+        assert near.father == (patronymic_group(part) if len(part) > 5 else None), part
+        seen["given"] += near.given is not None
+        seen["father"] += near.father is not None
+    assert min(seen.values()) >= 3, seen
 
 
 def test_kernel_parts_refuse_what_they_cannot_read(bundled: Resolver) -> None:

@@ -310,6 +310,7 @@ class FuzzyIndex:
         self._local = threading.local()
         self._kernel_table: Table | None = None
         self._kernel_parts: dict[str, Part] = {}
+        self._patronymic_endings = structure().patronymic_endings
         self._kernel_params = (
             CANDIDATES,
             LOW,
@@ -519,12 +520,19 @@ class FuzzyIndex:
         found = self._kernel_parts.get(part)
         if found is None:
             near = self.neighbours.of(part) if len(part) > 1 else EMPTY
+            if near is EMPTY:  # one letter, or not folded: nothing was read
+                patronymic, no_group = _is_patronymic(part), given_group(part) is None
+            else:  # what reading the part found out (see _is_patronymic)
+                patronymic = part.endswith(self._patronymic_endings) or (
+                    len(part) > 6 and near.father is not None
+                )
+                no_group = near.given is None
             found = self._table().part(
                 near.raw,
                 ord(part[0]),
                 len(part) == 1,
-                _is_patronymic(part),
-                given_group(part) is None,
+                patronymic,
+                no_group,
                 near.own,
                 EVIDENCE_SIM,
                 COMMON,
@@ -599,10 +607,11 @@ class FuzzyIndex:
 
     def prepare(self, parts: Sequence[str]) -> None:
         """Find the neighbours of a batch's parts and the names they lead to."""
-        self.neighbours.prepare(parts)
-        for part in dict.fromkeys(parts):
-            if part not in self._kernel_parts:
-                self._kernel_part(part)
+        known = self._kernel_parts
+        todo = [p for p in dict.fromkeys(parts) if p not in known]
+        self.neighbours.prepare(todo)
+        for part in todo:
+            self._kernel_part(part)
 
     def _evidence_of(self, part: str) -> _Evidence:
         """The names a query part's neighbours lead to, with the part's evidence for each.

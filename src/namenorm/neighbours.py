@@ -43,6 +43,7 @@ from namenorm.phonetic import (
     letter_tables,
     reading_codes,
     skeleton_of_code,
+    speller,
     spelling,
 )
 from namenorm.store import KeyIndex, MultiMap, Strings
@@ -178,14 +179,21 @@ class Near:
     best first). The kernel reads them as they came (``raw``); the arrays are made
     when Python asks for them."""
 
-    __slots__ = ("_arrays", "_lists", "own", "raw")
+    __slots__ = ("_arrays", "_lists", "father", "given", "own", "raw")
 
-    def __init__(self, raw: bytes, own: int = -1) -> None:
+    def __init__(
+        self, raw: bytes, own: int = -1, given: str | None = None, father: str | None = None
+    ) -> None:
         self.raw = raw
         """What ``Rows.near`` returned (see ``_kernel.c``): part numbers, then
         similarities, then rules."""
         self.own = own
         """The query part's own number in the table, or -1."""
+        self.given = given
+        """The given-name group of the query part itself, or None."""
+        self.father = father
+        """The group the query part is a patronymic of (read when it is longer than
+        five letters), or None."""
         self._arrays: tuple[Ints, Floats, Rules] | None = None
         self._lists: tuple[list[int], list[float], list[int]] | None = None
 
@@ -290,6 +298,9 @@ class Neighbours:
             SHORT_FORM,
         )
         self._fused_articles = structure().fused_articles
+        self._speller = speller()
+        self._group_of = given_names().group_of.get
+        self._number_of = part_numbers.table().get
         self._group_numbers = {g: n for n, g in enumerate(data.groups.as_list())}
         self._heads = data.heads
         self._head_keys = data.heads.index.table()
@@ -331,26 +342,29 @@ class Neighbours:
         equivalents) and compare it with the rows its blocking keys find, in the kernel.
 
         Each reading of the part meets the rows its own keys find: a row another
-        reading found is two consonant edits or more from this one.
+        reading found is two consonant edits or more from this one. (Every part
+        nobody listed comes this way once: the look-ups are bound at construction.)
         """
         fused = part.startswith(self._fused_articles)
-        readings = reading_codes(part)
+        encoded = part.encode()
+        readings = self._speller.codes(encoded) if self._speller else reading_codes(part)
         bare = bytes(len(readings))  # per reading: 1 when the part's article is off
         stripped = part[2:] if fused and len(part) >= 5 else None
         if stripped is not None:
             more = reading_codes(stripped)
             readings += more
             bare += b"\1" * len(more)
-        group = given_group(part) or (given_group(stripped) if stripped is not None else None)
+        own_group = self._group_of(part)
+        group = own_group or (self._group_of(stripped) if stripped is not None else None)
         father = patronymic_group(part) if len(part) > 5 else None
-        own = self.part_numbers.get(part)
+        number = self._number_of(encoded)
+        own = -1 if number is None else number
         extra = array("q", [own] if own >= 0 else [])
         if group is not None:
             extra.extend(self._forms_in_table(group))
         if father is not None:
             extra.extend(self._sons(father))
-        rows = self._rows
-        found = rows.near(
+        found = self._rows.near(
             readings,
             bare,
             fused,
@@ -361,7 +375,7 @@ class Neighbours:
             extra,
             array("q", self._short_forms(readings[0])),
         )
-        return Near(found, own)
+        return Near(found, own, own_group, father)
 
     def _forms_in_table(self, group: str) -> list[int]:
         """The table parts that are spellings of a given name (a group has dozens of
