@@ -43,6 +43,11 @@ from namenorm.translit import has_cyrillic, is_cyrillic, scheme_for
         ("Lukаshenka", ("lukashenka",)),  # Cyrillic а inside a Latin word
         ("Лукашeнка", ("lukashenka",)),  # Latin e inside a Cyrillic word
         ("  Minsk  ", ("minsk",)),
+        # letters the Cyrillic schemes leave, and marks that once split a word
+        ("Қасым-Жомарт Тоқаев", ("kasym", "zhomart", "tokayev")),  # Kazakh қ
+        ("Әлинә Кабаева", ("alina", "kabayeva")),  # Tatar ә
+        ("İlham Əliyev", ("ilham", "aliyev")),  # Azerbaijani schwa, Latin script
+        ("Λουκασένκο", ("loukasenko",)),  # no apostrophe for the Greek ν+κ
     ],
 )
 def test_fold_examples(spelling: str, tokens: tuple[str, ...]) -> None:

@@ -3,7 +3,8 @@
 Cyrillic is romanised with the scheme of the language its letters reveal (і or ў:
 Belarusian; ї, є or ґ: Ukrainian; otherwise Russian), because one scheme for all
 three would make Лукашэнка and Лукашенко disagree with the press spellings that an
-exact key has to meet. Other scripts go through ICU's ``Any-Latin``. The schemes are
+exact key has to meet. Other scripts, and the letters of other Cyrillic alphabets,
+go through ICU's ``Any-Latin`` with a few repairs for names. The schemes are
 data (``data/translit/*.yaml``: rules plus the samples that test them).
 
 ICU transliterators are not thread-safe and are slow to build, so each thread
@@ -25,8 +26,9 @@ from namenorm.cache import data_file
 DEFAULT_SCHEME = "ru"
 """The scheme for Cyrillic words that reveal no language of their own."""
 
-GENERIC_RULES = "::Any-Latin; ::Latin-ASCII;"
-"""ICU's own transform for every script without a scheme of ours."""
+GENERIC_SCHEME = "any"
+"""The scheme for every script without one of its own, and for what a Cyrillic scheme
+leaves: ICU's Any-Latin with a few repairs for names (``data/translit/any.yaml``)."""
 CYRILLIC_PROBE = "\u0459"
 """A Cyrillic letter no scheme of ours covers (Serbian љ): :func:`load` romanises it
 with the generic transform so that ICU builds that transform's Cyrillic part."""
@@ -89,13 +91,13 @@ _local = threading.local()
 
 
 def transliterator(scheme_id: str) -> Any:
-    """This thread's compiled transliterator for a scheme id (or "any" for Any-Latin)."""
+    """This thread's compiled transliterator for a scheme id (see :data:`GENERIC_SCHEME`)."""
     cache: dict[str, Any] | None = getattr(_local, "cache", None)
     if cache is None:
         cache = _local.cache = {}
     compiled = cache.get(scheme_id)
     if compiled is None:
-        rules = GENERIC_RULES if scheme_id == "any" else schemes()[scheme_id].rules
+        rules = schemes()[scheme_id].rules
         import icu  # slow to import (0.1 s): only when a word needs romanising
 
         compiled = icu.Transliterator.createFromRules(
@@ -109,14 +111,14 @@ def load() -> None:
     """Compile every scheme's transliterator, and ICU's generic one, for this thread now
     rather than at the first word that needs each (a batch should not pay for it
     halfway through, and worker processes forked afterwards inherit them)."""
-    for scheme_id in (*schemes(), "any"):
+    for scheme_id in schemes():
         transliterator(scheme_id)
     _revealing()  # a regex of the revealing letters, which scheme_for() needs first
     # ICU builds Any-Latin's transform for a script at the first word in it (a
     # millisecond for Cyrillic, 2 ms for Greek or Arabic, 0.2 s for Han). Cyrillic's
     # is built now: every Cyrillic letter the schemes leave (Serbian љ, Kazakh ә) goes
     # through it. The others stay lazy: most tables never meet those scripts.
-    transliterator("any").transliterate(CYRILLIC_PROBE)
+    transliterator(GENERIC_SCHEME).transliterate(CYRILLIC_PROBE)
 
 
 def is_cyrillic(char: str) -> bool:
@@ -140,31 +142,31 @@ def scheme_for(text: str, lang: str | None = None) -> str:
     word shows that the name is Ukrainian.
     """
     if not has_cyrillic(text):
-        return "any"
+        return GENERIC_SCHEME
     known = schemes()
     if lang in known:
         return lang
     if not _revealing().search(text):  # most names: no revealing letter
-        return DEFAULT_SCHEME if DEFAULT_SCHEME in known else "any"
+        return DEFAULT_SCHEME if DEFAULT_SCHEME in known else GENERIC_SCHEME
     letters = set(text)
     for scheme, reveals in _reveals():
         if letters & reveals:
             if scheme != "uk" and _SHARED_I in letters and letters & _NOT_BELARUSIAN:
                 return "uk" if "uk" in known else scheme
             return scheme
-    return DEFAULT_SCHEME if DEFAULT_SCHEME in known else "any"
+    return DEFAULT_SCHEME if DEFAULT_SCHEME in known else GENERIC_SCHEME
 
 
 def to_latin(word: str, scheme: str | None = None) -> str:
     """Romanise one casefolded word to ASCII with a scheme (default: the word's own)."""
     if word.isascii():
         return word
-    if scheme is None or (scheme != "any" and not has_cyrillic(word)):
+    if scheme is None or (scheme != GENERIC_SCHEME and not has_cyrillic(word)):
         scheme = scheme_for(word)
     out: str = transliterator(scheme).transliterate(word)
-    if scheme != "any" and not out.isascii():
+    if scheme != GENERIC_SCHEME and not out.isascii():
         # Letters outside the scheme (a stray Latin-with-diacritic, say).
-        out = transliterator("any").transliterate(out)
+        out = transliterator(GENERIC_SCHEME).transliterate(out)
     if not out.isascii():
         out = ascii_fold(out)
     return out
