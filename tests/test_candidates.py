@@ -276,6 +276,19 @@ def test_kernel_parts_refuse_what_they_cannot_read(bundled: Resolver) -> None:
     mine = fuzzy._kernel_part("lukashenka")
     with pytest.raises(ValueError):  # one father flag per part
         table.rank((mine,), b"\1\1", 0.5, -1, scratch)
+    for bad_lookup in (
+        ([mine], b"", 0.5, -1, scratch, 0.8, 0.04),  # the query is a tuple
+        ((mine,), "", 0.5, -1, scratch, 0.8, 0.04),  # its father flags are bytes
+        ((mine,), b"", "0.5", -1, scratch, 0.8, 0.04),
+        ((mine,), b"", 0.5, -1, scratch, 0.8),  # seven arguments
+    ):
+        with pytest.raises(TypeError):
+            table.lookup(*bad_lookup)
+    with pytest.raises(TypeError):  # the neighbours are bytes
+        raw = bytearray(near(0))
+        table.part(raw, ord("a"), False, False, True, -1, 0.7, 5000, scratch)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):  # the first letter is a code point
+        table.part(near(0), "a", False, False, True, -1, 0.7, 5000, scratch)  # type: ignore[arg-type]
     assert not any(scratch)  # left zeroed
 
 

@@ -206,6 +206,17 @@ def test_rows_reject_inconsistent_input() -> None:
         rows.near(*query, array("q"), array("q", [7]), array("q"))
     with pytest.raises(ValueError):  # codes are ASCII
         rows.near(("é".encode(),), b"\0", False, -1, -1, -1, array("q"), array("q"), array("q"))
+    rest = (array("q"), array("q"), array("q"))
+    for bad in (
+        (list(query[0]), *query[1:], *rest),  # the codes are a tuple
+        (*query[:3], -1.5, *query[4:], *rest),  # a part number is an integer
+        (query[0], "\0", *query[2:], *rest),  # the bare flags are bytes, not text
+        (*query, *rest[:2]),  # nine arguments
+    ):
+        with pytest.raises(TypeError):
+            rows.near(*bad)
+    with pytest.raises(TypeError):
+        rows.near(*query, *rest, extra=1)  # type: ignore[call-arg]  # positional only
     with pytest.raises(ValueError):
         rows.spans(("é".encode(),))  # codes are ASCII
     with pytest.raises(ValueError):

@@ -89,6 +89,47 @@ static Py_ssize_t distance_dp(const unsigned char *a, Py_ssize_t m, const unsign
 #define ALWAYS_INLINE inline
 #endif
 
+/* Positional arguments of the methods every query calls (METH_FASTCALL): read one
+   by one, without the tuple and format string of PyArg_ParseTuple, which were a
+   tenth of the cost of a call. Each sets an exception and returns -1 on a bad one. */
+static int fast_count(const char *name, Py_ssize_t nargs, Py_ssize_t want) {
+    if (nargs == want) return 0;
+    PyErr_Format(PyExc_TypeError, "%s() takes exactly %zd arguments (%zd given)", name, want,
+                 nargs);
+    return -1;
+}
+
+static int fast_long_long(PyObject *o, long long *out) {
+    *out = PyLong_AsLongLong(o);
+    return *out == -1 && PyErr_Occurred() ? -1 : 0;
+}
+
+static int fast_long(PyObject *o, long *out) {
+    *out = PyLong_AsLong(o);
+    return *out == -1 && PyErr_Occurred() ? -1 : 0;
+}
+
+static int fast_ssize(PyObject *o, Py_ssize_t *out) {
+    *out = PyNumber_AsSsize_t(o, PyExc_OverflowError);
+    return *out == -1 && PyErr_Occurred() ? -1 : 0;
+}
+
+static int fast_double(PyObject *o, double *out) {
+    *out = PyFloat_AsDouble(o);
+    return *out == -1.0 && PyErr_Occurred() ? -1 : 0;
+}
+
+static int fast_bool(PyObject *o, int *out) {
+    *out = PyObject_IsTrue(o);
+    return *out < 0 ? -1 : 0;
+}
+
+static int fast_type(PyObject *o, int ok, const char *what) {
+    if (ok) return 0;
+    PyErr_Format(PyExc_TypeError, "expected %s, got %.100s", what, Py_TYPE(o)->tp_name);
+    return -1;
+}
+
 /* Levenshtein distance between a prepared pattern and a text (-1: out of memory). */
 static ALWAYS_INLINE Py_ssize_t distance(const pattern *p, const unsigned char *text,
                                          Py_ssize_t n) {
@@ -442,9 +483,14 @@ static PyObject *speller_spelling(SpellerObject *self, PyObject *args) {
 
 /* Every spelling code of a part: its own, then one per alternative reading that
    changes it, each once. */
-static PyObject *speller_codes(SpellerObject *self, PyObject *args) {
-    Py_buffer part;
-    if (ascii_arg(args, "y*:codes", &part) < 0) return NULL;
+static PyObject *speller_codes(SpellerObject *self, PyObject *arg) {
+    Py_buffer part; /* one argument (METH_O): every new query part is read here */
+    if (PyObject_GetBuffer(arg, &part, PyBUF_SIMPLE) < 0) return NULL;
+    if (!is_ascii(part.buf, part.len)) {
+        PyBuffer_Release(&part);
+        PyErr_SetString(PyExc_ValueError, "a part must be ASCII");
+        return NULL;
+    }
     scratch_pair w = {{NULL, 0, 0}, {NULL, 0, 0}};
     text other = {NULL, 0, 0};
     PyObject *found = PyList_New(0), *result = NULL;
@@ -535,7 +581,7 @@ static PyObject *speller_apply(SpellerObject *self, PyObject *args) {
 static PyMethodDef speller_methods[] = {
     {"spelling", (PyCFunction)speller_spelling, METH_VARARGS,
      "spelling(part: bytes) -> bytes: the spelling code of a folded (ASCII) part."},
-    {"codes", (PyCFunction)speller_codes, METH_VARARGS,
+    {"codes", (PyCFunction)speller_codes, METH_O,
      "codes(part: bytes) -> tuple[bytes, ...]: its own code, then one per other reading."},
     {"skeleton", (PyCFunction)speller_skeleton, METH_VARARGS,
      "skeleton(code: bytes) -> bytes: a code's consonants, merged into their classes."},
@@ -1486,13 +1532,19 @@ static PyObject *table_rank(TableObject *self, PyObject *args) {
 
 /* lookup(query, fathers, floor, first, scratch, threshold, margin) -> list (see
    ranking; namenorm.resolver.Resolver._fuzzy). */
-static PyObject *table_lookup(TableObject *self, PyObject *args) {
+static PyObject *table_lookup(TableObject *self, PyObject *const *args, Py_ssize_t nargs) {
     PyObject *query_object, *fathers, *scratch_object;
     double floor, threshold, margin;
     Py_ssize_t first;
-    if (!PyArg_ParseTuple(args, "O!SdnOdd:lookup", &PyTuple_Type, &query_object, &fathers,
-                          &floor, &first, &scratch_object, &threshold, &margin))
+    if (fast_count("lookup", nargs, 7) < 0 ||
+        fast_type(args[0], PyTuple_Check(args[0]), "a tuple") < 0 ||
+        fast_type(args[1], PyBytes_Check(args[1]), "bytes") < 0 ||
+        fast_double(args[2], &floor) < 0 || fast_ssize(args[3], &first) < 0 ||
+        fast_double(args[5], &threshold) < 0 || fast_double(args[6], &margin) < 0)
         return NULL;
+    query_object = args[0];
+    fathers = args[1];
+    scratch_object = args[4];
     return ranking(self, query_object, fathers, floor, first, scratch_object, 1, threshold,
                    margin);
 }
@@ -1558,16 +1610,22 @@ done:
 enum { NEAR_ITEM = 17 };
 
 /* part(near, first, single, patronymic, no_group, own, least, common, scratch) -> Part */
-static PyObject *table_part(TableObject *self, PyObject *args) {
+static PyObject *table_part(TableObject *self, PyObject *const *args, Py_ssize_t nargs) {
     PyObject *near, *scratch_object;
     long first;
     int single, patronymic, no_group;
     Py_ssize_t own;
     double least;
     long long common;
-    if (!PyArg_ParseTuple(args, "SlpppndLO:part", &near, &first, &single, &patronymic,
-                          &no_group, &own, &least, &common, &scratch_object))
+    if (fast_count("part", nargs, 9) < 0 ||
+        fast_type(args[0], PyBytes_Check(args[0]), "bytes") < 0 ||
+        fast_long(args[1], &first) < 0 || fast_bool(args[2], &single) < 0 ||
+        fast_bool(args[3], &patronymic) < 0 || fast_bool(args[4], &no_group) < 0 ||
+        fast_ssize(args[5], &own) < 0 || fast_double(args[6], &least) < 0 ||
+        fast_long_long(args[7], &common) < 0)
         return NULL;
+    near = args[0];
+    scratch_object = args[8];
     const table_view *t = &self->t;
     Py_ssize_t size = PyBytes_GET_SIZE(near), n = size / NEAR_ITEM;
     const char *raw = PyBytes_AS_STRING(near);
@@ -1670,7 +1728,7 @@ static PyTypeObject PartType = {
 };
 
 static PyMethodDef table_methods[] = {
-    {"part", (PyCFunction)table_part, METH_VARARGS,
+    {"part", (PyCFunction)(void (*)(void))table_part, METH_FASTCALL,
      "part(near, first, single, patronymic, no_group, own, least, common, scratch) -> Part\n\n"
      "A query part read for this table: its neighbours (what Rows.near returned), the\n"
      "code point of its first letter, its flags, its own part number (-1: none), and\n"
@@ -1682,7 +1740,7 @@ static PyMethodDef table_methods[] = {
      "rank(query, fathers, floor, first, scratch) -> list[tuple[int, float]]\n\n"
      "Score the names a query's evidence leads to (see namenorm.fuzzy.FuzzyIndex.rank):\n"
      "(name, score) pairs, best first, equal scores in the order they were chosen."},
-    {"lookup", (PyCFunction)table_lookup, METH_VARARGS,
+    {"lookup", (PyCFunction)(void (*)(void))table_lookup, METH_FASTCALL,
      "lookup(query, fathers, floor, first, scratch, threshold, margin) -> list\n\n"
      "What a lookup reports: rank()'s names, the best of each entity; none when the\n"
      "best scores under threshold, else those within margin of it, each explained:\n"
@@ -2150,14 +2208,20 @@ enum { PREFETCH_AHEAD = 6 };
 
 static int64_t *spans_of(const RowsObject *self, PyObject *codes, Py_ssize_t *n_out);
 
-static PyObject *rows_near(RowsObject *self, PyObject *args) {
+static PyObject *rows_near(RowsObject *self, PyObject *const *args, Py_ssize_t nargs) {
     PyObject *codes, *spans_object, *extra_object, *short_object;
     Py_buffer bare;
     int fused;
     long long own, given, father;
-    if (!PyArg_ParseTuple(args, "O!y*pLLLOOO:near", &PyTuple_Type, &codes, &bare, &fused, &own,
-                          &given, &father, &spans_object, &extra_object, &short_object))
+    if (fast_count("near", nargs, 9) < 0 || fast_type(args[0], PyTuple_Check(args[0]), "a tuple") < 0 ||
+        fast_bool(args[2], &fused) < 0 || fast_long_long(args[3], &own) < 0 ||
+        fast_long_long(args[4], &given) < 0 || fast_long_long(args[5], &father) < 0 ||
+        PyObject_GetBuffer(args[1], &bare, PyBUF_SIMPLE) < 0)
         return NULL;
+    codes = args[0];
+    spans_object = args[6];
+    extra_object = args[7];
+    short_object = args[8];
     unsigned char *derived = NULL; /* the readings' consonants and skeletons */
     holder h;
     entries e = {NULL, 0, 0, 0, NULL, 0, 0};
@@ -2472,7 +2536,7 @@ static PyMethodDef rows_methods[] = {
      "spans(codes) -> bytes\n\n"
      "Where the rows under the blocking keys of each reading (a tuple of ASCII codes)\n"
      "lie in the block rows: int64 triples (reading, start, end), as near() takes them."},
-    {"near", (PyCFunction)rows_near, METH_VARARGS,
+    {"near", (PyCFunction)(void (*)(void))rows_near, METH_FASTCALL,
      "near(codes, bare, fused, own, given, father, spans, extra, short) -> bytes\n\n"
      "The neighbours of one query part. codes: its spelling code per reading (ASCII\n"
      "bytes); bare: a byte per reading, 1 for a reading without the part's fused\n"
