@@ -194,7 +194,8 @@ def _ascii_words(text: str) -> tuple[str, ...]:
     the only ASCII apostrophes)."""
     if "'" in text or "`" in text:
         text = _APOSTROPHE_RE.sub("", text)
-    words = text.replace(",", " ").split()  # most names: letters between spaces and commas
+    # most names: letters between spaces, commas, hyphens and the dots of initials
+    words = text.replace(",", " ").replace("-", " ").replace(".", " ").split()
     if "".join(words).isalnum():
         return tuple(words)
     return tuple([w for w in _SPLIT_RE.split(text) if w])
