@@ -151,7 +151,8 @@ class Index:
         self._automaton: Any = None
         self._fuzzy_data = fuzzy
         self._fuzzy: FuzzyIndex | None = None
-        self._reaches: dict[tuple[str, str], bool] = {}
+        self._reaches: dict[str, dict[str, bool]] = {}
+        """Rule -> key -> whether the key reaches anything through the rule."""
 
     # -- parts loaded on first use -------------------------------------------
     @property
@@ -204,14 +205,18 @@ class Index:
     def reaches_by(self, key: str, rule: str) -> bool:
         """Whether an exact key reaches anything through ``rule`` (without reading what:
         a common surname reaches hundreds of names)."""
-        found = self._reaches.get((key, rule))
+        known = self._reaches.get(rule)
+        if known is None:
+            known = self._reaches[rule] = {}
+        found = known.get(key)
         if found is None:  # remembered: a batch asks of the same surnames again and again
             keys, table = self.keys
+            number = keys.index.table().get(key.encode("utf-8", "surrogatepass"))
             code = RULES.index(rule)
-            found = any(table.rule[h] == code for h in keys.get(key, ()))
-            if len(self._reaches) >= 100_000:
-                self._reaches.clear()
-            self._reaches[(key, rule)] = found
+            found = number is not None and code in bytes(table.rule[h] for h in keys.groups[number])
+            if len(known) >= 100_000:
+                known.clear()
+            known[key] = found
         return found
 
     def spelling(self, entity: int, style: str | None) -> str:
