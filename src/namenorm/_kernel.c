@@ -211,6 +211,7 @@ typedef struct {
     alternative *alternatives;
     unsigned char starts[16]; /* the letters a match can start with: a position whose
                                  letter is not one of them is copied untried */
+    uint64_t start_bits[2];   /* the same letters, one bit per ASCII character */
 } rule;
 
 typedef struct {
@@ -262,12 +263,24 @@ static int matches(const alternative *a, const unsigned char *s, size_t n, size_
     return 1;
 }
 
-/* Whether a rule may change s: some letter of s can start one of its matches. Most
-   rules meet no such letter in most parts, which this tells without a copy. */
-static int may_apply(const rule *r, const unsigned char *s, size_t n) {
+/* The ASCII characters of s, one bit each (others are in no rule's sets). */
+typedef struct {
+    uint64_t bits[2];
+} letters;
+
+static letters letters_of(const unsigned char *s, size_t n) {
+    letters found = {{0, 0}};
     for (size_t i = 0; i < n; i++)
-        if (in_set(r->starts, s[i])) return 1;
-    return 0;
+        if (s[i] < 128) found.bits[s[i] >> 6] |= (uint64_t)1 << (s[i] & 63);
+    return found;
+}
+
+/* Whether a rule may change a text holding `present`: some letter of it can start one
+   of the rule's matches. Most rules meet no such letter in most parts, which this
+   tells without a copy, and in two word operations rather than a test per letter
+   (a part meets every rule of the file). */
+static int may_apply(const rule *r, letters present) {
+    return ((present.bits[0] & r->start_bits[0]) | (present.bits[1] & r->start_bits[1])) != 0;
 }
 
 /* out = the rule applied to s (out must not be s). */
@@ -330,6 +343,9 @@ static int read_program(const unsigned char *p, size_t n, rule_list *list) {
                 if (current) {
                     current->alternatives[k] = a;
                     for (int b = 0; b < 16; b++) current->starts[b] |= a.sets[16 * a.behind + b];
+                    for (int c = 0; c < 128; c++)
+                        if (in_set(current->starts, (unsigned char)c))
+                            current->start_bits[c >> 6] |= (uint64_t)1 << (c & 63);
                 }
             }
             r++;
@@ -372,12 +388,14 @@ static int spell(const SpellerObject *self, const unsigned char *s, size_t n, sc
     if (text_reserve(&w->a, n + 1) < 0) return -1;
     memcpy(w->a.bytes, s, n);
     w->a.len = n;
+    letters present = letters_of(s, n);
     for (int r = 0; r < self->spelling.count; r++) {
-        if (!may_apply(&self->spelling.rules[r], w->a.bytes, w->a.len)) continue;
+        if (!may_apply(&self->spelling.rules[r], present)) continue;
         if (apply_rule(&self->spelling.rules[r], w->a.bytes, w->a.len, &w->b) < 0) return -1;
         text t = w->a;
         w->a = w->b;
         w->b = t;
+        present = letters_of(w->a.bytes, w->a.len);
     }
     size_t o = 0;
     for (size_t i = 0; i < w->a.len; i++)
@@ -497,11 +515,12 @@ static PyObject *speller_codes(SpellerObject *self, PyObject *arg) {
     if (found == NULL) goto done;
     const unsigned char *s = part.buf;
     size_t n = (size_t)part.len;
+    letters present = letters_of(s, n);
     for (int r = -1; r < self->alternatives.count; r++) {
         const unsigned char *from = s;
         size_t from_len = n;
         if (r >= 0) {
-            if (!may_apply(&self->alternatives.rules[r], s, n)) continue; /* unchanged */
+            if (!may_apply(&self->alternatives.rules[r], present)) continue; /* unchanged */
             if (apply_rule(&self->alternatives.rules[r], s, n, &other) < 0) goto memory;
             if (other.len == n && memcmp(other.bytes, s, n) == 0) continue;
             from = other.bytes;
@@ -814,6 +833,9 @@ typedef struct {
     int no_group;     /* not a known given name */
     double weight;    /* its weight when left over */
     const int64_t *near_parts; /* neighbours, sorted by table part number */
+    const int16_t *near_slots; /* a hash table of their positions (-1: empty), or NULL */
+    uint64_t near_mask;
+    int near_shift;
     const double *near_sims;
     const int8_t *near_rules;
     Py_ssize_t near_count;
@@ -840,8 +862,21 @@ typedef struct {
     int i, j, rule;
 } option;
 
-/* The neighbour entry of a table part in a query part's neighbours, or -1. */
+/* The slot a table part's number hashes to in a neighbours' hash table. */
+static inline uint64_t near_slot(int64_t number, int shift) {
+    return ((uint64_t)number * 0x9E3779B97F4A7C15u) >> shift;
+}
+
+/* The neighbour entry of a table part in a query part's neighbours, or -1. Ranking
+   asks this of every part of every candidate for every query part: a hash probe,
+   where a binary search was a third of a ranking's instructions. */
 static Py_ssize_t near_of(const query_part *q, int64_t number) {
+    if (q->near_slots != NULL) {
+        for (uint64_t slot = near_slot(number, q->near_shift);; slot = (slot + 1) & q->near_mask) {
+            int16_t at = q->near_slots[slot];
+            if (at < 0 || q->near_parts[at] == number) return at;
+        }
+    }
     Py_ssize_t lo = 0, hi = q->near_count;
     while (lo < hi) {
         Py_ssize_t mid = lo + (hi - lo) / 2;
@@ -1224,6 +1259,7 @@ typedef struct {
     PyObject *near;     /* the neighbours, as Rows.near returned them */
     PyObject *evidence; /* names then evidence (see evidence_bytes) */
     Py_ssize_t rare;    /* how many of the names are rare */
+    int16_t *slots;     /* the neighbours' hash table (query_part.near_slots) */
 } PartObject;
 
 static PyTypeObject PartType;
@@ -1653,6 +1689,7 @@ static PyObject *table_part(TableObject *self, PyObject *const *args, Py_ssize_t
     part = PyObject_New(PartObject, &PartType);
     if (part == NULL) goto done;
     part->table = part->near = part->evidence = NULL;
+    part->slots = NULL;
     part->evidence = evidence_bytes(t, parts, sims, n, least, common, scratch, &part->rare);
     if (part->evidence == NULL) {
         Py_CLEAR(part);
@@ -1673,6 +1710,28 @@ static PyObject *table_part(TableObject *self, PyObject *const *args, Py_ssize_t
         for (Py_ssize_t k = 0; k < n; k++)
             if (t->weights[parts[k]] < weight) weight = t->weights[parts[k]];
     }
+    /* the neighbours' positions by part number, at most half full (a part with more
+       neighbours than an int16 counts is searched for instead) */
+    uint64_t room = 8;
+    int shift = 61;
+    while (room < 2 * (uint64_t)n) {
+        room *= 2;
+        shift--;
+    }
+    if (n > 0 && n <= INT16_MAX) {
+        part->slots = malloc(room * sizeof *part->slots);
+        if (part->slots == NULL) {
+            Py_CLEAR(part);
+            PyErr_NoMemory();
+            goto done;
+        }
+        memset(part->slots, 0xFF, room * sizeof *part->slots);
+        for (Py_ssize_t k = 0; k < n; k++) {
+            uint64_t slot = near_slot(parts[k], shift);
+            while (part->slots[slot] >= 0) slot = (slot + 1) & (room - 1);
+            part->slots[slot] = (int16_t)k;
+        }
+    }
     Py_ssize_t found = PyBytes_GET_SIZE(part->evidence) / 16;
     const int64_t *names = (const int64_t *)PyBytes_AS_STRING(part->evidence);
     const double *evidence = (const double *)(names + found);
@@ -1683,6 +1742,9 @@ static PyObject *table_part(TableObject *self, PyObject *const *args, Py_ssize_t
         .no_group = no_group,
         .weight = weight,
         .near_parts = parts,
+        .near_slots = part->slots,
+        .near_mask = room - 1,
+        .near_shift = shift,
         .near_sims = sims,
         .near_rules = rules,
         .near_count = n,
@@ -1699,6 +1761,7 @@ done:
 }
 
 static void part_dealloc(PartObject *self) {
+    free(self->slots);
     Py_XDECREF(self->table);
     Py_XDECREF(self->near);
     Py_XDECREF(self->evidence);
