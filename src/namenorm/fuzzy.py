@@ -52,6 +52,8 @@ if TYPE_CHECKING:  # numpy is imported by the Python readings only, not by looku
 
 CANDIDATES = 10
 """Names fully scored per query: the best by their blocking evidence."""
+_new = tuple.__new__
+"""Makes a named tuple from a tuple of its fields (see FuzzyIndex._scored)."""
 COMMON = 5000
 """A part in more names than this only confirms candidates that rarer parts found."""
 EVIDENCE_SIM = 0.7
@@ -481,15 +483,23 @@ class FuzzyIndex:
         """A name's explanation from the kernel's positions, as :meth:`score` words it."""
         found = self._names.get(name) or self._name(name)
         toks = found.texts
-        return Scored(
-            name,
-            self.entities[name],
-            score,
-            self.spellings[name],
-            tuple([Pair(query[i], toks[j], sim, NEAR_RULES[r]) for i, j, sim, r in pairs]),
-            tuple([f"{toks[j]}/{found.roles[j]}" for j in missing]) if missing else (),
-            tuple([query[i] for i in extra]) if extra else (),
-            tuple([(query[i], toks[j]) for i, j in conflicts]) if conflicts else (),
+        # The records are made by tuple.__new__, as a named tuple's _make does: its
+        # own __new__ is a Python function, three times slower, and a lookup makes
+        # one Pair per aligned part of every name it reports.
+        return _new(
+            Scored,
+            (
+                name,
+                self.entities[name],
+                score,
+                self.spellings[name],
+                tuple(
+                    [_new(Pair, (query[i], toks[j], sim, NEAR_RULES[r])) for i, j, sim, r in pairs]
+                ),
+                tuple([f"{toks[j]}/{found.roles[j]}" for j in missing]) if missing else (),
+                tuple([query[i] for i in extra]) if extra else (),
+                tuple([(query[i], toks[j]) for i, j in conflicts]) if conflicts else (),
+            ),
         )
 
     def _kernel_query(

@@ -22,6 +22,9 @@ if TYPE_CHECKING:  # the fuzzy machinery and the text scanner: imported where fi
     from namenorm.rewrite import Mention, Scanner
 
 
+_new = tuple.__new__
+"""Makes a named tuple from a tuple of all its fields (see Resolver._fuzzy_match)."""
+
 _Parts = Callable[[tuple[str, ...]], tuple[str, ...]]
 _Fathers = Callable[[tuple[str, ...]], frozenset[str]]
 _helpers: tuple[_Parts, _Fathers] | None = None
@@ -205,11 +208,11 @@ class Resolver:
         # explains only those it reports.
         scored = fuzzy.lookup(query, self.threshold, MARGIN, first, father)
         if not scored:
-            return Resolution(name, None)
+            return _new(Resolution, (name, None, (), (), ()))
         qkey = " ".join(query)
         if len(scored) > 1:
             return Resolution(name, None, tuple(self._fuzzy_match(s, qkey) for s in scored))
-        return Resolution(name, self._fuzzy_match(scored[0], qkey))
+        return _new(Resolution, (name, self._fuzzy_match(scored[0], qkey), (), (), ()))
 
     def _every(
         self, name: str, query: tuple[str, ...], first: int | None, father: frozenset[str]
@@ -233,21 +236,25 @@ class Resolver:
         return Resolution(name, self._fuzzy_match(top, qkey), others=others, near=near)
 
     def _fuzzy_match(self, scored: Scored, query_key: str) -> Match:
-        # positional: a named tuple takes keywords at twice the cost
+        # made by tuple.__new__ from its fields: a named tuple's own __new__ is a
+        # Python function, three times slower (and keywords twice slower again)
         _, entity, score, spelling, pairs, missing, extra, conflicts = scored
         index = self.index
-        return Match(
-            index.ids[entity],
-            index.canonicals[entity],
-            score,
-            FUZZY,
-            spelling,
-            spelling,  # the form a fuzzy match reached is the listed spelling
-            query_key,
-            pairs,
-            missing,
-            extra,
-            conflicts,
+        return _new(
+            Match,
+            (
+                index.ids[entity],
+                index.canonicals[entity],
+                score,
+                FUZZY,
+                spelling,
+                spelling,  # the form a fuzzy match reached is the listed spelling
+                query_key,
+                pairs,
+                missing,
+                extra,
+                conflicts,
+            ),
         )
 
     def prepare(self) -> None:
@@ -273,14 +280,23 @@ class Resolver:
         return self.resolve(name).match
 
     def _match(self, hit: Hit, query_key: str) -> Match:
-        return Match(
-            id=self.index.ids[hit.entity],
-            canonical=self.index.canonicals[hit.entity],
-            score=RULE_SCORES[hit.rule],
-            rule=hit.rule,
-            spelling=hit.spelling,
-            form=hit.form,
-            key=query_key,
+        entity, rule, spelling, form, _ = hit
+        index = self.index
+        return _new(  # as in _fuzzy_match
+            Match,
+            (
+                index.ids[entity],
+                index.canonicals[entity],
+                RULE_SCORES[rule],
+                rule,
+                spelling,
+                form,
+                query_key,
+                (),
+                (),
+                (),
+                (),
+            ),
         )
 
     def scanner(self, style: str | None = None, to: Target = "canonical") -> Scanner:
