@@ -13,14 +13,22 @@ measured in the same rounds: loading what fuzzy lookup needs is start-up too):
 Anchor, same run: rapidfuzz ``process.extractOne`` (WRatio, the kit's fuzzy anchor)
 over the same table's canonicals, in process, on a sample of the queries.
 
+``--against DIR`` also times another version (a folder holding its ``namenorm``
+package with the kernel built, as ``pip install --no-deps --target DIR`` leaves it,
+or a checkout whose ``src`` has it built in place), with a cache of its own, in the
+same interleaved rounds, both run as ``python -m namenorm``: on a shared machine whose
+speed drifts, a version's rate is only comparable with another's measured beside it.
+
     python3 bench/fuzzy.py                       # kit 10k and 100k, and the eval sets
     python3 bench/fuzzy.py --sizes 10000 --runs 3 --queries 2000
+    python3 bench/fuzzy.py --sizes --against ../previous-build --runs 9   # eval sets, A/B
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 import tempfile
@@ -71,16 +79,42 @@ def eval_workload(evaldir: Path, name: str, out: Path) -> tuple[Path, Path, list
 
 
 def measure(
-    label: str, table: Path, qfile: Path, expected: list[str], runs: int, anchor: int
+    label: str,
+    table: Path,
+    qfile: Path,
+    expected: list[str],
+    runs: int,
+    anchor: int,
+    against: Path | None = None,
 ) -> dict[str, object]:
-    """Median names/s of the lookup (start-up subtracted) and of the anchor."""
-    cmd = [*namenorm_cmd(), "lookup", "-j", "1", "--allow-conflicts", "--table", str(table)]
+    """Median names/s of the lookup (start-up subtracted), of the other checkout's when
+    given, and of the anchor."""
+    args = ["lookup", "-j", "1", "--allow-conflicts", "--table", str(table)]
+    cmd = [*namenorm_cmd(), *args]
+    env: dict[str, str] | None = None
+    other_env: dict[str, str] = {}
+    if against is not None:  # both the same way: the module, each checkout's sources
+        cmd = [sys.executable, "-m", "namenorm", *args]
+        env = {**os.environ, "PYTHONPATH": str(HERE.parent / "src")}
+        other_env = {
+            **os.environ,
+            "PYTHONPATH": str(against / "src" if (against / "src").is_dir() else against),
+            "NAMENORM_CACHE_DIR": str(qfile.parent / "against-cache"),
+        }
     # Start-up: one name no table lists, so that it goes the fuzzy way and loads what
     # fuzzy lookup needs (numpy, the name data, the fuzzy index), as the batch does.
     one = qfile.with_suffix(".one")
     one.write_text(f"{UNLISTED}\n", encoding="utf-8")
-    wall(cmd, one)  # build the index once; every timed run reads it from the cache
-    times = rounds(runs, start=lambda: wall(cmd, one), batch=lambda: wall(cmd, qfile))
+    wall(cmd, one, env)  # build the index once; every timed run reads it from the cache
+    commands = {
+        "start": lambda: wall(cmd, one, env),
+        "batch": lambda: wall(cmd, qfile, env),
+    }
+    if against is not None:
+        wall(cmd, one, other_env)
+        commands["other_start"] = lambda: wall(cmd, one, other_env)
+        commands["other_batch"] = lambda: wall(cmd, qfile, other_env)
+    times = rounds(runs, **commands)
     start, batch = median(times["start"]), median(times["batch"])
     n = len(expected)
     rate = n / max(batch - start, 1e-9)
@@ -100,6 +134,10 @@ def measure(
         "right": round(right / n, 3),
         "wrong": round(wrong / n, 3),
     }
+    if against is not None:
+        other = n / max(median(times["other_batch"]) - median(times["other_start"]), 1e-9)
+        result["against_names_per_s"] = round(other)
+        result["speed-up"] = round(rate / other, 2)
     if anchor:
         from rapidfuzz import fuzz, process
 
@@ -128,6 +166,9 @@ def main() -> int:
     ap.add_argument("--kit", type=Path, default=HERE.parent.parent / "shared" / "bench")
     ap.add_argument("--eval", type=Path, default=HERE.parent.parent / "shared" / "eval")
     ap.add_argument("--data", type=Path, default=HERE.parent / ".bench" / "data")
+    ap.add_argument(
+        "--against", type=Path, help="another version's package folder, timed in the same rounds"
+    )
     a = ap.parse_args()
     results = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -136,18 +177,22 @@ def main() -> int:
             ensure_data(a.kit, a.data, a.sizes)
         for n in a.sizes:
             table, qfile, expected = kit_workload(a.data, n, a.queries, work)
-            results.append(measure(f"kit {n}", table, qfile, expected, a.runs, a.anchor))
+            results.append(measure(f"kit {n}", table, qfile, expected, a.runs, a.anchor, a.against))
             print(json.dumps(results[-1]), flush=True)
         if (a.eval / "data").is_dir():
             for name in ("T1", "T2", "T3"):
                 table, qfile, expected = eval_workload(a.eval, name, work)
-                results.append(measure(name, table, qfile, expected, a.runs, a.anchor))
+                results.append(measure(name, table, qfile, expected, a.runs, a.anchor, a.against))
                 print(json.dumps(results[-1]), flush=True)
-    print("\n| workload | queries | names/s (one core) | anchor names/s | ratio | right | wrong |")
-    print("|---|---|---|---|---|---|---|")
+    print(
+        "\n| workload | queries | names/s (one core) | other version | speed-up "
+        "| anchor names/s | ratio | right | wrong |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in results:
         print(
             f"| {r['workload']} | {r['queries']} | {r['names_per_s']} | "
+            f"{r.get('against_names_per_s', '-')} | {r.get('speed-up', '-')} | "
             f"{r.get('anchor_names_per_s', '-')} | {r.get('ratio', '-')} | "
             f"{r['right']} | {r['wrong']} |"
         )
