@@ -23,13 +23,24 @@ def test_strings_round_trip(texts: list[str]) -> None:
 
 @given(st.lists(st.text(), max_size=5), st.integers(-8, 8))
 def test_strings_index_like_a_list(texts: list[str], index: int) -> None:
-    """Negative indexes count from the end; one out of range is an IndexError."""
+    """Negative indexes count from the end; one out of range is an IndexError; the
+    kernel's reader reads the same."""
     packed = Strings.of(texts)
+    read = packed.reader()  # the kernel's string_at, bound: the same strings
     if -len(texts) <= index < len(texts):
-        assert packed[index] == texts[index]
+        assert packed[index] == texts[index] == read(index)
     else:
         with pytest.raises(IndexError):
             packed[index]
+        with pytest.raises(IndexError):
+            read(index)
+
+
+def test_the_kernel_reader_passes_surrogates_as_the_store_does() -> None:
+    """A lone surrogate (from undecodable input) packs and reads back unchanged."""
+    texts = ["x\udc80y", "Лукашэнка", ""]
+    read = Strings.of(texts).reader()
+    assert [read(i) for i in range(3)] == texts
 
 
 @given(st.dictionaries(st.text(), st.integers(-(2**40), 2**40)), st.lists(st.text()))

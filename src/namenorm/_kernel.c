@@ -2627,7 +2627,38 @@ static PyTypeObject RowsType = {
     .tp_new = rows_new,
 };
 
+/* string_at(blob, offsets, index): string `index` of a store.Strings (its UTF-8
+   bytes blob[offsets[index]:offsets[index + 1]], surrogates passed), decoded without
+   the bytes copy and the Python frame of Strings.__getitem__. A lookup reads a few
+   per answer (the entity's id and house spelling, the listed spelling). */
+static PyObject *string_at(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    Py_ssize_t index;
+    if (fast_count("string_at", nargs, 3) < 0 ||
+        fast_type(args[0], PyBytes_Check(args[0]), "bytes") < 0 || fast_ssize(args[2], &index) < 0)
+        return NULL;
+    Py_buffer offsets;
+    if (PyObject_GetBuffer(args[1], &offsets, PyBUF_SIMPLE) < 0) return NULL;
+    Py_ssize_t count = offsets.len / 8 - 1; /* offsets are uint64, one more than strings */
+    const uint64_t *at = offsets.buf;
+    PyObject *result = NULL;
+    if (index < 0) index += count;
+    if (count < 0 || offsets.len % 8 != 0 || index < 0 || index >= count) {
+        PyErr_SetString(PyExc_IndexError, "string index out of range");
+    } else if (at[index] > at[index + 1] ||
+               at[index + 1] > (uint64_t)PyBytes_GET_SIZE(args[0])) {
+        PyErr_SetString(PyExc_ValueError, "offsets past the end of the blob");
+    } else {
+        result = PyUnicode_DecodeUTF8(PyBytes_AS_STRING(args[0]) + at[index],
+                                      (Py_ssize_t)(at[index + 1] - at[index]), "surrogatepass");
+    }
+    PyBuffer_Release(&offsets);
+    return result;
+}
+
 static PyMethodDef methods[] = {
+    {"string_at", (PyCFunction)(void (*)(void))string_at, METH_FASTCALL,
+     "string_at(blob, offsets, index) -> str: string index of packed strings (store.Strings)."},
     {"levenshtein", levenshtein, METH_VARARGS,
      "levenshtein(a: bytes, b: bytes) -> int: the edit distance of two byte strings."},
     {NULL, NULL, 0, NULL},

@@ -179,5 +179,8 @@ class Speller:
     def apply(self, number: int, part: bytes, /) -> bytes:
         """Spelling rule ``number`` (alternative ``-1 - number``) applied alone."""
 
+def string_at(blob: bytes, offsets: array[int], index: int, /) -> str:
+    """String ``index`` of packed strings (``store.Strings``), decoded in C."""
+
 def levenshtein(a: bytes, b: bytes, /) -> int:
     """The edit distance of two byte strings."""

@@ -297,6 +297,7 @@ class FuzzyIndex:
     def __init__(self, data: FuzzyData) -> None:
         self.entities = data.entities
         self.spellings = data.spellings
+        self._spelling_at = data.spellings.reader()
         self._tokens = data.tokens
         self._roles = data.roles
         self._texts = data.parts.as_list()
@@ -492,7 +493,7 @@ class FuzzyIndex:
                 name,
                 self.entities[name],
                 score,
-                self.spellings[name],
+                self._spelling_at(name),
                 tuple(
                     [_new(Pair, (query[i], toks[j], sim, NEAR_RULES[r])) for i, j, sim, r in pairs]
                 ),

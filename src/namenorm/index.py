@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import daachorse
 
 from namenorm import __version__
+from namenorm._kernel import string_at
 from namenorm.cache import cache_dir, code_digest, write
 from namenorm.fold import INVISIBLES
 from namenorm.house import Writer, script_of
@@ -98,13 +99,14 @@ class HitTable:
         self.forms = Strings.of(forms)
 
     def __getitem__(self, number: int) -> Hit:
+        spellings, forms = self.spellings, self.forms
         return tuple.__new__(  # a named tuple's own __new__ is three times slower
             Hit,
             (
                 self.entity[number],
                 RULES[self.rule[number]],
-                self.spellings[self.spelling[number]],
-                self.forms[self.form[number]],
+                string_at(spellings.blob, spellings.offsets, self.spelling[number]),
+                string_at(forms.blob, forms.offsets, self.form[number]),
                 SHAPES[self.shape[number]],
             ),
         )

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import zlib
 from array import array
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from functools import partial
 from itertools import pairwise
 
-from namenorm._kernel import Keys
+from namenorm._kernel import Keys, string_at
 
 
 class Strings(Sequence[str]):
@@ -58,6 +59,12 @@ class Strings(Sequence[str]):
     def __iter__(self) -> Iterator[str]:
         for i in range(len(self)):
             yield self[i]
+
+    def reader(self) -> Callable[[int], str]:
+        """``self[index]`` as one call into the kernel (``string_at`` bound to this
+        blob), without the Python frame of ``__getitem__``: for code that reads a few
+        strings per lookup."""
+        return partial(string_at, self.blob, self.offsets)
 
     def as_list(self) -> list[str]:
         """Every string, decoded in one pass (much faster than item by item)."""
