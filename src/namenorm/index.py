@@ -204,8 +204,11 @@ class Index:
     def hits(self, key: str) -> tuple[Hit, ...]:
         """What an exact key reaches, strongest rule first."""
         keys, table = self._keys or self.keys
-        found = keys.index.get(key)  # most fuzzy queries miss: no hits to read
-        return tuple([table[h] for h in keys.groups[found]]) if found >= 0 else ()
+        # the kernel's key table directly: every query asks this once
+        found = keys.index.table().get(key.encode("utf-8", "surrogatepass"))
+        if found is None:  # most fuzzy queries miss: no hits to read
+            return ()
+        return tuple([table[h] for h in keys.groups[found]])
 
     def reaches_by(self, key: str, rule: str) -> bool:
         """Whether an exact key reaches anything through ``rule`` (without reading what:
