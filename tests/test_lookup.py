@@ -101,6 +101,14 @@ def test_every_bundled_style_spelling_resolves(bundled: Resolver) -> None:
             assert match is not None and match.id == entity.id, (style, spelling)
 
 
+def _in_a_fresh_process(code: str) -> str:
+    """What a fresh Python process running ``code`` prints (it must succeed): for what
+    one process loads, which a test's own process has long since loaded."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
 def test_a_fuzzy_lookup_does_not_import_numpy() -> None:
     """numpy (a sixth of a second to import) serves only the Python reference
     readings: a process that loads everything and looks up an unlisted spelling, the
@@ -114,9 +122,7 @@ def test_a_fuzzy_lookup_does_not_import_numpy() -> None:
         "assert m is not None and m.rule == 'fuzzy', m\n"
         "print('numpy' in sys.modules)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "False"
+    assert _in_a_fresh_process(code) == "False"
 
 
 def test_prepare_builds_what_the_first_names_would() -> None:
@@ -135,6 +141,4 @@ def test_prepare_builds_what_the_first_names_would() -> None:
         "after = [f.cache_info().misses for f in lazies]\n"
         "print(before == after)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "True"
+    assert _in_a_fresh_process(code) == "True"

@@ -443,17 +443,13 @@ class FuzzyIndex:
         tie). One kernel call (``Table.lookup``) does what ranking, choosing and
         :meth:`explained` would.
 
-        Every fuzzy query comes this way, so it reads the query's parts and bound
-        inline (what :meth:`_kernel_query` and :func:`_kernel_floor` do for
-        :meth:`rank`): their calls were a tenth of a lookup's Python.
+        Every fuzzy query comes this way, so it reads the query's parts inline (what
+        :meth:`_kernel_query` does for :meth:`rank`, with a memo a lookup never
+        needs): that call was a tenth of a lookup's Python.
         """
-        shortest = min(map(len, query), default=0)
-        if shortest > 1:
-            bound = threshold - margin if len(query) > 1 else math.nan
-        elif not query or max(map(len, query)) < 2:
-            return []  # nothing to rank: no part of two letters
-        else:
-            bound = math.nan  # an initial: the bound does not cover it
+        bound = _kernel_floor(query, threshold - margin)
+        if bound is None:
+            return []
         known = self._kernel_parts
         try:  # a batch has read its parts already (Resolver.resolve_many)
             read = tuple([known[p] for p in query])
