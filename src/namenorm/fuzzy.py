@@ -205,9 +205,14 @@ def fathers(given: tuple[str, ...]) -> frozenset[str]:
 @lru_cache(maxsize=1 << 16)
 def _is_patronymic(part: str) -> bool:
     """Whether a part reads as a patronymic: by its ending, or as a known father's."""
-    return part.endswith(structure().patronymic_endings) or (
-        len(part) > 6 and patronymic_group(part) is not None
-    )
+    return _reads_as_patronymic(part, patronymic_group(part) if len(part) > 6 else None)
+
+
+def _reads_as_patronymic(part: str, father: str | None) -> bool:
+    """:func:`_is_patronymic` of a part whose father group (see
+    :func:`namenorm.names.patronymic_group`) is known already: a new query part's
+    reading has found it (``Near.father``)."""
+    return part.endswith(structure().patronymic_endings) or (len(part) > 6 and father is not None)
 
 
 def name_parts(text: str, lang: str | None, person: bool) -> tuple[tuple[str, ...], str]:
@@ -313,7 +318,6 @@ class FuzzyIndex:
         self._local = threading.local()
         self._kernel_table: Table | None = None
         self._kernel_parts: dict[str, Part] = {}
-        self._patronymic_endings = structure().patronymic_endings
         self._kernel_params = (
             CANDIDATES,
             LOW,
@@ -529,10 +533,8 @@ class FuzzyIndex:
             near = self.neighbours.of(part) if len(part) > 1 else EMPTY
             if near is EMPTY:  # one letter, or not folded: nothing was read
                 patronymic, no_group = _is_patronymic(part), given_group(part) is None
-            else:  # what reading the part found out (see _is_patronymic)
-                patronymic = part.endswith(self._patronymic_endings) or (
-                    len(part) > 6 and near.father is not None
-                )
+            else:  # what reading the part found out
+                patronymic = _reads_as_patronymic(part, near.father)
                 no_group = near.given is None
             found = self._table().part(
                 near.raw,

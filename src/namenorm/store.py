@@ -47,14 +47,8 @@ class Strings(Sequence[str]):
         return self.blob[self.offsets[index] : self.offsets[index + 1]]
 
     def __getitem__(self, index: int) -> str:  # type: ignore[override]
-        # Read directly (a lookup reads a few names' texts and ids, each once): an
-        # index past the end fails at offsets[index + 1].
-        offsets = self.offsets
-        if index < 0:
-            index += len(offsets) - 1
-            if index < 0:
-                raise IndexError(index)
-        return self.blob[offsets[index] : offsets[index + 1]].decode("utf-8", "surrogatepass")
+        # decoded in place by the kernel, negative indexes and IndexError as a list's
+        return string_at(self.blob, self.offsets, index)
 
     def __iter__(self) -> Iterator[str]:
         for i in range(len(self)):
