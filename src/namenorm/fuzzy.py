@@ -23,7 +23,7 @@ import threading
 from array import array
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from namenorm._kernel import Part, Table
 from namenorm.fold import fold
@@ -37,6 +37,8 @@ from namenorm.neighbours import (
     SAME,
     SAME_CODE,
     SHORT,
+    Floats,
+    Ints,
     Near,
     Neighbours,
     PartCodes,
@@ -46,9 +48,6 @@ from namenorm.neighbours import RULES as NEAR_RULES
 from namenorm.neighbours import build as build_codes
 from namenorm.phonetic import speller
 from namenorm.store import Groups, KeyIndex, Strings
-
-if TYPE_CHECKING:  # numpy is imported by the Python readings only, not by lookups
-    from namenorm.neighbours import Floats, Ints
 
 CANDIDATES = 10
 """Names fully scored per query: the best by their blocking evidence."""

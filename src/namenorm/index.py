@@ -48,7 +48,7 @@ from namenorm.table import Table, TableError, bundled_table_path, load_tables
 if TYPE_CHECKING:  # imported when a lookup needs it: filter start-up never pays for it
     from namenorm.fuzzy import FuzzyData, FuzzyIndex
 
-FORMAT = 15
+FORMAT = 16
 """Bumped whenever the cached layout changes, so stale caches are rebuilt, not misread."""
 
 
@@ -85,18 +85,55 @@ def named_in_case(hits: Sequence[Hit], words: Sequence[str]) -> list[Hit]:
 class HitTable:
     """Every distinct hit of an index, in columns that load as a few arrays."""
 
-    def __init__(self, hits: Sequence[Hit]) -> None:
+    def __init__(
+        self,
+        entity: array[int],
+        rule: bytes,
+        shape: bytes,
+        spelling: array[int],
+        form: array[int],
+        spellings: Strings,
+        forms: Strings,
+    ) -> None:
+        self.entity = entity
+        self.rule = rule
+        self.shape = shape
+        self.spelling = spelling
+        self.form = form
+        self.spellings = spellings
+        self.forms = forms
+
+    @classmethod
+    def of(cls, hits: Sequence[Hit]) -> HitTable:
+        """The table of these hits, numbered by their position."""
         spellings: dict[str, int] = {}
         forms: dict[str, int] = {}
         rule = {r: i for i, r in enumerate(RULES)}
         shape = {s: i for i, s in enumerate(SHAPES)}
-        self.entity = array("i", (h.entity for h in hits))
-        self.rule = bytes(rule[h.rule] for h in hits)
-        self.shape = bytes(shape[h.shape] for h in hits)
-        self.spelling = array("i", (spellings.setdefault(h.spelling, len(spellings)) for h in hits))
-        self.form = array("i", (forms.setdefault(h.form, len(forms)) for h in hits))
-        self.spellings = Strings.of(spellings)
-        self.forms = Strings.of(forms)
+        return cls(
+            array("i", (h.entity for h in hits)),
+            bytes(rule[h.rule] for h in hits),
+            bytes(shape[h.shape] for h in hits),
+            array("i", (spellings.setdefault(h.spelling, len(spellings)) for h in hits)),
+            array("i", (forms.setdefault(h.form, len(forms)) for h in hits)),
+            Strings.of(spellings),
+            Strings.of(forms),
+        )
+
+    def __reduce__(self) -> tuple[type[HitTable], tuple[object, ...]]:
+        # pickled as its columns, the same way whether this module is compiled or not
+        return (
+            HitTable,
+            (
+                self.entity,
+                self.rule,
+                self.shape,
+                self.spelling,
+                self.form,
+                self.spellings,
+                self.forms,
+            ),
+        )
 
     def __getitem__(self, number: int) -> Hit:
         spellings, forms = self.spellings, self.forms
@@ -311,7 +348,7 @@ class Index:
             canonicals=canonicals,
             types=[e.type for e in table.entities],
             styles=styles,
-            keys=(key_hits, HitTable(by_number)),
+            keys=(key_hits, HitTable.of(by_number)),
             patterns=patterns,
             hits=Groups.of(hits),
             fuzzy=build_fuzzy(fuzzy_names),

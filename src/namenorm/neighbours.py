@@ -30,7 +30,7 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypeAlias
 
 from namenorm._kernel import Rows
 from namenorm.keys import structure
@@ -79,9 +79,11 @@ if TYPE_CHECKING:  # numpy is imported by the Python readings only, not by looku
     import numpy as np
     import numpy.typing as npt
 
-    Ints = npt.NDArray[np.int64]
-    Floats = npt.NDArray[np.float64]
-    Rules = npt.NDArray[np.int8]
+# Written as strings, so that they exist when the compiled modules read the fields of
+# named tuples at run time, without importing numpy.
+Ints: TypeAlias = "npt.NDArray[np.int64]"
+Floats: TypeAlias = "npt.NDArray[np.float64]"
+Rules: TypeAlias = "npt.NDArray[np.int8]"
 
 
 class PartCodes(NamedTuple):
