@@ -1585,10 +1585,51 @@ static PyObject *table_lookup(TableObject *self, PyObject *const *args, Py_ssize
                    margin);
 }
 
-static int compare_int64(const void *a, const void *b) {
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
+/* Sorts in place (quicksort, insertion sort for short runs), a few hundred items at a
+   time with no allocation, each with its order inlined (qsort calls its comparison
+   through a pointer and sorts by merging, through a buffer it allocates): BEFORE(x, y)
+   says whether x goes before y, and must be a total order (then any correct sort gives
+   the same result). */
+#define DEFINE_SORT(name, item, BEFORE)                                                      \
+    static void name(item *a, Py_ssize_t n) {                                                \
+        while (n > 12) {                                                                     \
+            item pivot = a[n / 2];                                                           \
+            Py_ssize_t i = 0, j = n - 1;                                                     \
+            while (i <= j) {                                                                 \
+                while (BEFORE(&a[i], &pivot)) i++;                                           \
+                while (BEFORE(&pivot, &a[j])) j--;                                           \
+                if (i <= j) {                                                                \
+                    item t = a[i];                                                           \
+                    a[i] = a[j];                                                             \
+                    a[j] = t;                                                                \
+                    i++;                                                                     \
+                    j--;                                                                     \
+                }                                                                            \
+            }                                                                                \
+            /* recurse into the smaller side, loop on the larger */                          \
+            if (j + 1 < n - i) {                                                             \
+                name(a, j + 1);                                                              \
+                a += i;                                                                      \
+                n -= i;                                                                      \
+            } else {                                                                         \
+                name(a + i, n - i);                                                          \
+                n = j + 1;                                                                   \
+            }                                                                                \
+        }                                                                                    \
+        for (Py_ssize_t k = 1; k < n; k++) {                                                 \
+            item x = a[k];                                                                   \
+            Py_ssize_t m = k - 1;                                                            \
+            while (m >= 0 && BEFORE(&x, &a[m])) {                                            \
+                a[m + 1] = a[m];                                                             \
+                m--;                                                                         \
+            }                                                                                \
+            a[m + 1] = x;                                                                    \
+        }                                                                                    \
+    }
+
+static inline int int64_before(const int64_t *x, const int64_t *y) { return *x < *y; }
+
+DEFINE_SORT(sort_int64, int64_t, int64_before)
 
 /* The names a query part's neighbours lead to, with the part's evidence for each
    (namenorm.fuzzy.FuzzyIndex._evidence_of): neighbours at least `least` alike lead
@@ -1624,7 +1665,7 @@ static PyObject *evidence_bytes(const table_view *t, const int64_t *parts, const
                 if (weight > scratch[name]) scratch[name] = weight;
             }
         }
-        qsort(touched, (size_t)met, sizeof *touched, compare_int64);
+        sort_int64(touched, met);
         for (Py_ssize_t i = 0; i < met; i++) { /* read back, and clear for the next */
             out[found + i] = touched[i];
             memcpy(&out[total + found + i], &scratch[touched[i]], 8);
@@ -2109,51 +2150,10 @@ static int entry_order(const void *a, const void *b) {
     return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
-/* Sorts of entries in place (quicksort, insertion sort for short runs), a few hundred
-   at a time with no allocation, each with its order inlined: BEFORE(x, y) says whether
-   x goes before y, and must be a total order (then any correct sort gives the same
-   result). */
-#define DEFINE_ENTRY_SORT(name, BEFORE)                                                      \
-    static void name(entry *a, Py_ssize_t n) {                                               \
-        while (n > 12) {                                                                     \
-            entry pivot = a[n / 2];                                                          \
-            Py_ssize_t i = 0, j = n - 1;                                                     \
-            while (i <= j) {                                                                 \
-                while (BEFORE(&a[i], &pivot)) i++;                                           \
-                while (BEFORE(&pivot, &a[j])) j--;                                           \
-                if (i <= j) {                                                                \
-                    entry t = a[i];                                                          \
-                    a[i] = a[j];                                                             \
-                    a[j] = t;                                                                \
-                    i++;                                                                     \
-                    j--;                                                                     \
-                }                                                                            \
-            }                                                                                \
-            /* recurse into the smaller side, loop on the larger */                          \
-            if (j + 1 < n - i) {                                                             \
-                name(a, j + 1);                                                              \
-                a += i;                                                                      \
-                n -= i;                                                                      \
-            } else {                                                                         \
-                name(a + i, n - i);                                                          \
-                n = j + 1;                                                                   \
-            }                                                                                \
-        }                                                                                    \
-        for (Py_ssize_t k = 1; k < n; k++) {                                                 \
-            entry x = a[k];                                                                  \
-            Py_ssize_t m = k - 1;                                                            \
-            while (m >= 0 && BEFORE(&x, &a[m])) {                                            \
-                a[m + 1] = a[m];                                                             \
-                m--;                                                                         \
-            }                                                                                \
-            a[m + 1] = x;                                                                    \
-        }                                                                                    \
-    }
-
 /* By part (the entries of one call are one per part). */
 static inline int part_before(const entry *x, const entry *y) { return x->part < y->part; }
 
-DEFINE_ENTRY_SORT(sort_by_part, part_before)
+DEFINE_SORT(sort_by_part, entry, part_before)
 
 /* The entries of one call, at most one per table part: a part met again (another
    reading, another key's rows, an equivalence) keeps the better of the two entries,
@@ -2210,6 +2210,11 @@ typedef struct {
     pattern patterns[SIDES];
     memo_slot memo[SIDES - 1][MEMO_SLOTS];
     uint32_t stamp;
+    /* row -> the stamp of the reading that last met it: a row sits under several of a
+       reading's keys (a row with the reading's own skeleton under every one-consonant
+       change of it), and is compared with the reading once */
+    uint32_t *visited;
+    size_t visited_room;
 } thread_state;
 
 static _Thread_local thread_state thread_states;
@@ -2228,9 +2233,22 @@ static thread_state *this_thread(void) {
 static uint32_t next_stamp(thread_state *ts) {
     if (++ts->stamp == 0) {
         memset(ts->memo, 0, sizeof ts->memo);
+        if (ts->visited != NULL) memset(ts->visited, 0, ts->visited_room * sizeof *ts->visited);
         ts->stamp = 1;
     }
     return ts->stamp;
+}
+
+/* Room in this thread's visited stamps for `rows` rows (kept for the thread's life:
+   the tables a thread looks up in are few). -1 when out of memory. */
+static int visited_reserve(thread_state *ts, size_t rows) {
+    if (rows <= ts->visited_room) return 0;
+    uint32_t *grown = realloc(ts->visited, rows * sizeof *grown);
+    if (grown == NULL) return -1;
+    memset(grown + ts->visited_room, 0, (rows - ts->visited_room) * sizeof *grown);
+    ts->visited = grown;
+    ts->visited_room = rows;
+    return 0;
 }
 
 static ALWAYS_INLINE Py_ssize_t memo_distance(memo_slot *memo, uint32_t stamp, uint32_t same,
@@ -2355,6 +2373,12 @@ static PyObject *rows_near(RowsObject *self, PyObject *const *args, Py_ssize_t n
         goto done;
     }
     thread_state *ts = this_thread();
+    if (visited_reserve(ts, (size_t)self->rows + 1) < 0) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    uint32_t *visited = ts->visited;
+    const int64_t *block_rows = self->block_rows;
     patterns = ts->patterns;
     memo_slot *memo_consonants = ts->memo[0], *memo_skeletons = ts->memo[1];
     const unsigned char *is_bare = bare.buf;
@@ -2372,6 +2396,9 @@ static PyObject *rows_near(RowsObject *self, PyObject *const *args, Py_ssize_t n
             for (int s = 0; s < SIDES; s++) pattern_set(&patterns[s], q_text[s][c], q_len[s][c]);
         }
         for (int64_t at = spans[k + 1]; at < spans[k + 2] && !failed; at++) {
+            int64_t row = block_rows[at];
+            if (visited[row] == stamp) continue;
+            visited[row] = stamp;
 #if defined(__GNUC__)
             /* the records of a span are scattered: ask for one a few pairs ahead */
             if (at + PREFETCH_AHEAD < spans[k + 2])
