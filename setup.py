@@ -33,6 +33,7 @@ PACKAGE = HERE / "src" / "namenorm"
 
 COMPILED = [
     "asciifold",
+    "cli",
     "fold",
     "fuzzy",
     "index",

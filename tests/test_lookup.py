@@ -6,9 +6,12 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from namenorm.keys import split_person
 from namenorm.resolver import Resolver
+from namenorm.score import written
 from namenorm.table import load_tables
 
 
@@ -142,3 +145,12 @@ def test_prepare_builds_what_the_first_names_would() -> None:
         "print(before == after)\n"
     )
     assert _in_a_fresh_process(code) == "True"
+
+
+@given(st.lists(st.floats(min_value=0.0, max_value=1.0), min_size=1, max_size=20))
+def test_written_scores_read_as_formatted_ones(scores: list[float]) -> None:
+    """score.written (remembered) writes every score as format() does, the first time
+    and when a score comes again."""
+    for spec in (".2f", ".3f"):
+        for score in scores + scores:
+            assert written(score, spec) == format(score, spec)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, NoReturn
 from namenorm import __version__, pipeline
 from namenorm.pipeline import decode, encode
 from namenorm.resolver import Resolution, Resolver
-from namenorm.score import THRESHOLD
+from namenorm.score import THRESHOLD, written
 from namenorm.table import TableError
 
 if TYPE_CHECKING:  # each command imports what it alone uses
@@ -253,14 +253,16 @@ def _lookup(args: argparse.Namespace) -> int:
 def _tsv_line(result: Resolution, every: bool = False) -> str:
     name = result.query.replace("\t", " ")
     m = result.match
-    others = "".join(f"\t{o.id}={o.score:.3f}" for o in result.others) if every else ""
+    # (no format specs in these f-strings: see score.written())
+    others = "".join(f"\t{o.id}={written(o.score, '.3f')}" for o in result.others) if every else ""
     if m is not None:
-        return f"{name}\t{m.id}\t{m.canonical}\t{m.score:.3f}\t{m.explain()}{others}\n"
+        score = written(m.score, ".3f")
+        return f"{name}\t{m.id}\t{m.canonical}\t{score}\t{m.explain()}{others}\n"
     if result.ambiguous:
         ids = ", ".join(a.id for a in result.ambiguous)
         if every:
             top = result.ambiguous[0]
-            others = "".join(f"\t{o.id}={o.score:.3f}" for o in (top, *result.others))
+            others = "".join(f"\t{o.id}={written(o.score, '.3f')}" for o in (top, *result.others))
         return f"{name}\t\t\t0\tambiguous: {ids}{others}\n"
     return f"{name}\t\t\t0\t{others}\n"
 

@@ -37,6 +37,25 @@ RULE_SCORES = {
 }
 """The score of an exact-key match, by the rule that produced the key."""
 
+_WRITTEN: dict[str, dict[float, str]] = {".2f": {}, ".3f": {}}
+"""Spec -> score -> the score written so (see :func:`written`)."""
+
+
+def written(score: float, spec: str = ".2f") -> str:
+    """``format(score, spec)``, remembered: every answer writes its score and each
+    aligned part's, from a few thousand distinct values, and formatting a float anew
+    costs several times a look-up. The f-strings of answers hold plain strings only:
+    compiled (see setup.py), an f-string with a format spec or a conversion becomes a
+    ``str.format`` call that parses its template every time."""
+    known = _WRITTEN[spec]
+    text = known.get(score)
+    if text is None:
+        if len(known) >= 1 << 16:
+            known.clear()
+        text = known[score] = format(score, spec)
+    return text
+
+
 RULE_WORDS = {
     LISTED: "listed spelling",
     SHORT: "listed short form",
@@ -76,23 +95,26 @@ class Match(NamedTuple):
 
     def explain(self) -> str:
         """One line a person can check: which spelling, through which key, which rule."""
+        # (no format specs or conversions inside these f-strings: see written())
+        score, spelling = written(self.score), repr(self.spelling)
         if self.rule == FUZZY:
-            how = f"{RULE_WORDS[FUZZY]} {self.spelling!r}: {self.alignment()}"
-            return f"{how} (score {self.score:.2f})"
+            return f"{RULE_WORDS[FUZZY]} {spelling}: {self.alignment()} (score {score})"
         if self.rule in (LISTED, SHORT):
-            how = f"{RULE_WORDS[self.rule]} {self.spelling!r}"
+            how = f"{RULE_WORDS[self.rule]} {spelling}"
         else:
-            how = f"{self.form!r}, {RULE_WORDS[self.rule]} {self.spelling!r}"
+            form = repr(self.form)
+            how = f"{form}, {RULE_WORDS[self.rule]} {spelling}"
         if self.rule == INFLECTED_NAME:  # read word by word, not through a key
-            return f"{how} (rule {self.rule}, score {self.score:.2f})"
-        return f"{how} via key {self.key!r} (rule {self.rule}, score {self.score:.2f})"
+            return f"{how} (rule {self.rule}, score {score})"
+        key = repr(self.key)
+        return f"{how} via key {key} (rule {self.rule}, score {score})"
 
     def alignment(self) -> str:
         """The fuzzy alignment in one line: ``zumar~zomor 0.80 edit; abbud=abbud; -latif/g``."""
         # (every fuzzy answer of a lookup prints this line: the leftovers, most often
         # none, are only read when there are some)
         items = [
-            f"{query}={table}" if rule == "same" else f"{query}~{table} {score:.2f} {rule}"
+            f"{query}={table}" if rule == "same" else f"{query}~{table} {written(score)} {rule}"
             for query, table, score, rule in self.pairs
         ]
         if self.conflicts:
