@@ -82,26 +82,17 @@ def named_in_case(hits: Sequence[Hit], words: Sequence[str]) -> list[Hit]:
     return list(found.values())
 
 
-class HitTable:
-    """Every distinct hit of an index, in columns that load as a few arrays."""
+class HitTable(NamedTuple):
+    """Every distinct hit of an index, in columns that load as a few arrays (a named
+    tuple: it pickles as its columns, whether this module is compiled or not)."""
 
-    def __init__(
-        self,
-        entity: array[int],
-        rule: bytes,
-        shape: bytes,
-        spelling: array[int],
-        form: array[int],
-        spellings: Strings,
-        forms: Strings,
-    ) -> None:
-        self.entity = entity
-        self.rule = rule
-        self.shape = shape
-        self.spelling = spelling
-        self.form = form
-        self.spellings = spellings
-        self.forms = forms
+    entity: array[int]
+    rule: bytes
+    shape: bytes
+    spelling: array[int]
+    form: array[int]
+    spellings: Strings
+    forms: Strings
 
     @classmethod
     def of(cls, hits: Sequence[Hit]) -> HitTable:
@@ -120,22 +111,8 @@ class HitTable:
             Strings.of(forms),
         )
 
-    def __reduce__(self) -> tuple[type[HitTable], tuple[object, ...]]:
-        # pickled as its columns, the same way whether this module is compiled or not
-        return (
-            HitTable,
-            (
-                self.entity,
-                self.rule,
-                self.shape,
-                self.spelling,
-                self.form,
-                self.spellings,
-                self.forms,
-            ),
-        )
-
-    def __getitem__(self, number: int) -> Hit:
+    def hit(self, number: int) -> Hit:
+        """Hit number ``number``."""
         spellings, forms = self.spellings, self.forms
         return tuple.__new__(  # a named tuple's own __new__ is three times slower
             Hit,
@@ -236,7 +213,7 @@ class Index:
         if self._hits is None:
             self._hits = _read_part(self._stored, "hits")
         table = self.keys[1]
-        return tuple(table[h] for h in self._hits[pid])
+        return tuple(table.hit(h) for h in self._hits[pid])
 
     def hits(self, key: str) -> tuple[Hit, ...]:
         """What an exact key reaches, strongest rule first."""
@@ -245,7 +222,7 @@ class Index:
         found = keys.index.table().get(key.encode("utf-8", "surrogatepass"))
         if found is None:  # most fuzzy queries miss: no hits to read
             return ()
-        return tuple([table[h] for h in keys.groups[found]])
+        return tuple([table.hit(h) for h in keys.groups[found]])
 
     def reaches_by(self, key: str, rule: str) -> bool:
         """Whether an exact key reaches anything through ``rule`` (without reading what:
