@@ -162,8 +162,12 @@ def rewrite(
         ordered.close()
 
 
-MANY_LINES = 64
-"""Fewer lines than this at once are answered in process (someone is typing)."""
+MANY_LINES = 2_000
+"""A read of fewer lines than this is answered in process: someone typing, or a batch
+too small to pay for the workers. Starting two cost about 45 ms on a 2-core machine
+(100 names: 0.245 s against 0.20 s in process), the time of some 700 fuzzy lookups,
+and each worker meets the batch's new name parts afresh: 2,351 fuzzy lookups ran
+0.04 s faster with two workers, and 938 no faster."""
 
 
 def _split_lines(batch: bytes, count: int, parts: int) -> Iterator[bytes]:
@@ -191,9 +195,9 @@ def lines(
     """Copy ``read`` to ``write`` through ``work``, which maps whole lines to output.
 
     A last line without a newline is given to ``work`` as it is. With ``jobs`` > 1,
-    a read of many lines is shared out between worker processes (started, after
-    ``prepare``, when the first such read arrives); a few lines are answered at once
-    in process.
+    a read of many lines (MANY_LINES) is shared out between worker processes
+    (started, after ``prepare``, when the first such read arrives); fewer are answered
+    at once in process.
     """
     ordered: _Ordered | None = None
     pending = b""
