@@ -11,14 +11,14 @@ import gc
 import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from namenorm import __version__, pipeline
 from namenorm.pipeline import decode, encode
 from namenorm.resolver import Resolution, Resolver
-from namenorm.score import THRESHOLD, written
+from namenorm.score import THRESHOLD, Match, written
 from namenorm.table import TableError
 
 if TYPE_CHECKING:  # each command imports what it alone uses
@@ -253,8 +253,7 @@ def _lookup(args: argparse.Namespace) -> int:
 def _tsv_line(result: Resolution, every: bool = False) -> str:
     name = result.query.replace("\t", " ")
     m = result.match
-    # (no format specs in these f-strings: see score.written())
-    others = "".join(f"\t{o.id}={written(o.score, '.3f')}" for o in result.others) if every else ""
+    others = _scores(result.others) if every else ""
     if m is not None:
         score = written(m.score, ".3f")
         return f"{name}\t{m.id}\t{m.canonical}\t{score}\t{m.explain()}{others}\n"
@@ -262,9 +261,15 @@ def _tsv_line(result: Resolution, every: bool = False) -> str:
         ids = ", ".join(a.id for a in result.ambiguous)
         if every:
             top = result.ambiguous[0]
-            others = "".join(f"\t{o.id}={written(o.score, '.3f')}" for o in (top, *result.others))
+            others = _scores((top, *result.others))
         return f"{name}\t\t\t0\tambiguous: {ids}{others}\n"
     return f"{name}\t\t\t0\t{others}\n"
+
+
+def _scores(matches: Iterable[Match]) -> str:
+    """The extra columns of --all: TAB id=score per match (no format spec in the
+    f-string: see score.written())."""
+    return "".join(f"\t{m.id}={written(m.score, '.3f')}" for m in matches)
 
 
 def _explain(args: argparse.Namespace) -> int:

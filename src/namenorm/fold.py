@@ -14,7 +14,14 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from namenorm.translit import has_cyrillic, is_cyrillic, scheme_for, to_latin, transliterator
+from namenorm.translit import (
+    cyrillic_scheme,
+    has_cyrillic,
+    is_cyrillic,
+    scheme_for,
+    to_latin,
+    transliterator,
+)
 
 INVISIBLES = frozenset(
     "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e"
@@ -135,7 +142,7 @@ def _fold_text(name: str, lang: str | None) -> tuple[str, ...]:
     """:func:`fold` step by step, for text in any script."""
     text = clean(name)
     if _PLAIN_CYRILLIC_RE.fullmatch(text):
-        return _fold_plain(text.replace(",", " ").split(), scheme_for(text, lang))
+        return _fold_plain(text.replace(",", " ").split(), cyrillic_scheme(text, lang))
     return _fold_any(text, lang)
 
 

@@ -37,7 +37,7 @@ RULE_SCORES = {
 }
 """The score of an exact-key match, by the rule that produced the key."""
 
-_WRITTEN: dict[str, dict[float, str]] = {".2f": {}, ".3f": {}}
+_WRITTEN: dict[str, dict[float, str]] = {}
 """Spec -> score -> the score written so (see :func:`written`)."""
 
 
@@ -47,7 +47,9 @@ def written(score: float, spec: str = ".2f") -> str:
     costs several times a look-up. The f-strings of answers hold plain strings only:
     compiled (see setup.py), an f-string with a format spec or a conversion becomes a
     ``str.format`` call that parses its template every time."""
-    known = _WRITTEN[spec]
+    known = _WRITTEN.get(spec)
+    if known is None:
+        known = _WRITTEN[spec] = {}
     text = known.get(score)
     if text is None:
         if len(known) >= 1 << 16:

@@ -143,6 +143,12 @@ def scheme_for(text: str, lang: str | None = None) -> str:
     """
     if not has_cyrillic(text):
         return GENERIC_SCHEME
+    return cyrillic_scheme(text, lang)
+
+
+def cyrillic_scheme(text: str, lang: str | None = None) -> str:
+    """:func:`scheme_for` a name already known to hold Cyrillic (folding's plain
+    Cyrillic names, which its regex has proved so)."""
     known = schemes()
     if lang in known:
         return lang
